@@ -1,0 +1,1 @@
+namespace Arbor; public static class Placeholder {}
