@@ -1,1 +1,1 @@
-return 0;
+return Arbor.Cli.ArborCli.Run(args);

@@ -1,1 +1,0 @@
-namespace Arbor; public static class Placeholder {}
