@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using Arbor.Bench;
+
+// Benchmarks: run with `dotnet run -c Release --project bench/Arbor.Bench -- <benchmark> [options]`.
+var root = new RootCommand("Arbor benchmarks: throughput and memory. Build with -c Release.");
+root.Subcommands.Add(DataBench.Build());
+root.Subcommands.Add(ClipBench.Build());
+root.Subcommands.Add(TrainBench.Build());
+root.Subcommands.Add(HgclipBench.Build());
+return root.Parse(args).Invoke();

@@ -18,7 +18,6 @@ public static class ArborCli
         root.Subcommands.Add(EvalCommand.Build());
         root.Subcommands.Add(PredictCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
-        root.Subcommands.Add(BenchCommand.Build());
         return root;
     }
 
