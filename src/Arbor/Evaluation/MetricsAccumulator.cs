@@ -55,6 +55,8 @@ public sealed class MetricsAccumulator
         long batch = levelLogits[0].shape[0];
         if (leaves.dim() != 1 || leaves.shape[0] != batch)
             throw new ArborException($"leaf targets have shape [{string.Join(", ", leaves.shape)}], expected [{batch}]");
+        if (leaves.is_floating_point() || leaves.is_complex() || leaves.dtype == ScalarType.Bool)
+            throw new ArborException($"leaf targets must be integer class ids, not {leaves.dtype}");
         if (batch == 0) return;
         using var scope = NewDisposeScope();
         var device = levelLogits[0].device;

@@ -29,7 +29,8 @@ public sealed partial class ClassHierarchy
                 for (int a = 0; a < l; a++)
                     if (string.Equals(path[a].Trim(), path[l].Trim(), StringComparison.Ordinal))
                         throw new HierarchyException(
-                            $"cycle: '{path[l].Trim()}' is its own ancestor (at levels {a + 1} and {l + 1} of {string.Join(" > ", path)})",
+                            $"cycle: '{path[l].Trim()}' is its own ancestor (at levels {a + 1} and {l + 1} of {string.Join(" > ", path)}); " +
+                            "names must differ along a path, rename one",
                             source, line, path[l].Trim());
             int parent = -1;
             for (int l = 0; l < depth; l++)

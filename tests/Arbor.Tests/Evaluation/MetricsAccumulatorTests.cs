@@ -180,6 +180,7 @@ public class MetricsAccumulatorTests
         Assert.Throws<ArborException>(() => metrics.Add(new[] { logits[0] }, Leaves()));
         Assert.Throws<ArborException>(() => metrics.Add(new[] { logits[1], logits[0] }, Leaves()));
         Assert.Throws<ArborException>(() => metrics.Add(logits, tensor(new long[] { 0, 1 })));
+        Assert.Throws<ArborException>(() => metrics.Add(logits, tensor(new float[] { 0, 1, 2, 3 })));
         Assert.Contains("out of range", Assert.Throws<ArborException>(() => metrics.Add(logits, tensor(new long[] { 0, 1, 2, 4 }))).Message);
         Assert.Throws<ArborException>(() => metrics.Compute());
     }
