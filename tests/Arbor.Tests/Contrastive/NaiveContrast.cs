@@ -21,18 +21,20 @@ internal static class NaiveContrast
 
     /// <summary>
     /// The combined loss. <paramref name="same"/>[l](i, j): samples agree at level l (coarse → fine). Constraint: null,
-    /// "pairwise" or "batch".
+    /// "pairwise" or "batch". <paramref name="perLevelZ"/>: features each level contrasts (default z for all).
     /// </summary>
     public static double Loss(double[][][] z, Func<int, int, bool>[] same, double tau = 0.1, double baseTau = 0.07,
         bool expWeights = false, string? constraint = null, bool inverseFrequency = false, bool reduce = false,
-        double[]? sampleWeights = null)
+        double[]? sampleWeights = null, double[][][][]? perLevelZ = null)
     {
+        var zAll = z;
         int n = z.Length, views = z[0].Length;
         var active = Enumerable.Repeat(true, n).ToArray();
         var finerPairMax = new double[n, views];
         double finerLevelMax = double.NegativeInfinity, total = 0;
         for (int level = same.Length - 1, k = 1; level >= 0; level--, k++)
         {
+            z = perLevelZ?[level] ?? zAll;
             double weighted = 0, weightSum = 0;
             var newMax = (double[,])finerPairMax.Clone();
             for (int a = 0; a < n; a++)

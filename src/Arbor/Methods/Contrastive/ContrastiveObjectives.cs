@@ -6,7 +6,7 @@ namespace Arbor.Methods.Contrastive;
 public static class ContrastiveObjectives
 {
     /// <summary>Method names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "supcon", "hmlc", "hicone", "himulcone" };
+    public static IReadOnlyList<string> Names { get; } = new[] { "supcon", "hmlc", "hicone", "himulcone", "g-hmlc", "a-hmlc" };
 
     /// <summary>
     /// The objective for <paramref name="method"/> (case-insensitive) over <paramref name="hierarchy"/>'s levels, for
@@ -23,6 +23,8 @@ public static class ContrastiveObjectives
             "hmlc" or "himulcon" => new HmlcLoss(HmlcVariant.HiMulCon, options),
             "hicone" => new HmlcLoss(HmlcVariant.HiConE, options),
             "himulcone" => new HmlcLoss(HmlcVariant.HiMulConE, options),
+            "g-hmlc" or "ghmlc" => new GHmlcLoss(hierarchy, projectionDim, options),
+            "a-hmlc" or "ahmlc" => new AHmlcLoss(hierarchy, projectionDim, featureDim, options),
             _ => throw new ArborException($"unknown contrastive method '{method}'; valid methods: {string.Join(", ", Names)}"),
         };
     }
