@@ -181,7 +181,16 @@ public sealed class BatchLoader : IEnumerable<Batch>
                 int plane = 3 * size * size;
                 var bytes = new byte[(long)b * plane];
                 var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.DecodeThreads) };
-                Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, bytes.AsSpan(i * plane, plane)));
+                try
+                {
+                    Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, bytes.AsSpan(i * plane, plane)));
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    // Report the first bad file itself (its message names it), not the parallel wrapper.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    throw;
+                }
                 return torch.tensor(bytes, new long[] { b, 3, size, size }).to_type(ScalarType.Float32).div_(255f);
             }
             default:

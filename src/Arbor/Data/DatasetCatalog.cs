@@ -27,13 +27,7 @@ public static class DatasetCatalog
         switch (nameOrPath.ToLowerInvariant())
         {
             case "fashion-mnist" or "fashionmnist":
-            {
-                var folder = options.Root ?? FashionMnist.DefaultFolder;
-                if (FashionMnist.IsPresent(folder)) return FashionMnist.Open(folder, options);
-                if (options.Root is not null || !options.AllowEmbedded)
-                    throw new DatasetException("Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], …) not found", folder);
-                return FashionMnist.OpenEmbedded(options, $"full Fashion-MNIST not found at {folder}");
-            }
+                return OpenFashionMnist(options, FashionMnist.DefaultFolder);
             case "fashion-mnist-embedded":
                 return FashionMnist.OpenEmbedded(options);
             case "cifar-100" or "cifar100":
@@ -64,5 +58,15 @@ public static class DatasetCatalog
             return ImageFolderDataset.Open(nameOrPath, options);
         }
         throw new ArborException($"unknown dataset '{nameOrPath}': not a folder or file, and not one of {string.Join(", ", Names)}");
+    }
+
+    /// <summary>Full Fashion-MNIST from Root or <paramref name="defaultFolder"/>; the embedded subset when neither has it.</summary>
+    internal static DatasetSplits OpenFashionMnist(DatasetOptions options, string defaultFolder)
+    {
+        var folder = options.Root ?? defaultFolder;
+        if (FashionMnist.IsPresent(folder)) return FashionMnist.Open(folder, options);
+        if (options.Root is not null || !options.AllowEmbedded)
+            throw new DatasetException("Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], …) not found", folder);
+        return FashionMnist.OpenEmbedded(options, $"full Fashion-MNIST not found at {folder}");
     }
 }
