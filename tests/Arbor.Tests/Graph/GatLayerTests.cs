@@ -145,3 +145,19 @@ public class GatLayerTests
                         $"[{i},{j},{k}]: expected {expected[i, j, k]}, got {actual[i, j, k]}");
     }
 }
+
+public class GraphNeighboursLifetimeTests
+{
+    [Fact]
+    public void TableOutlivesTheScopeItWasBuiltIn()
+    {
+        GraphNeighbours graph;
+        using (NewDisposeScope())
+            graph = new GraphNeighbours(torch.eye(3) + torch.eye(3, 3).roll(1, 1));
+        using (graph)
+        {
+            Assert.Equal(2, graph.MaxInDegree);
+            Assert.Equal(6, graph.Sources.numel());
+        }
+    }
+}

@@ -29,6 +29,14 @@ public class GraphEncoderTests
         using var scope = NewDisposeScope();
         torch.manual_seed(3);
         var encoder = new GraphEncoder(4, heads);
+        // Initial attention scores are tiny (near-uniform softmax); sharpen them and give the biases values so the
+        // comparison is sensitive to every part of the formula.
+        using (torch.no_grad())
+            foreach (var (name, p) in encoder.named_parameters())
+            {
+                if (name.EndsWith("attn_l") || name.EndsWith("attn_r")) p.mul_(30);
+                if (name.EndsWith("bias")) p.normal_(0, 0.5);
+            }
         var adjTensor = GatReference.TreeAdjacency(Fashion);
         using var graph = new GraphNeighbours(adjTensor);
         var x = torch.randn(18, 4);

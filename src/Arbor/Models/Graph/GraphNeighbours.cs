@@ -66,10 +66,12 @@ public sealed class GraphNeighbours : IDisposable
         var self = sourceIds.unsqueeze(1).expand(NodeCount, MaxInDegree);
         var sources = torch.where(present, order, self);
 
-        EdgeMask = mask.to(adjacency.device).MoveToOuterDisposeScope();
-        Sources = sources.contiguous().to(adjacency.device).MoveToOuterDisposeScope();
-        SourceMask = present.contiguous().to(adjacency.device).MoveToOuterDisposeScope();
-        FlatSources = Sources.flatten().MoveToOuterDisposeScope();
+        // Detached from every dispose scope: the table lives as long as this object (a head built inside a caller's
+        // scope must not lose it when that scope ends).
+        EdgeMask = mask.to(adjacency.device).DetachFromDisposeScope();
+        Sources = sources.contiguous().to(adjacency.device).DetachFromDisposeScope();
+        SourceMask = present.contiguous().to(adjacency.device).DetachFromDisposeScope();
+        FlatSources = Sources.flatten().DetachFromDisposeScope();
     }
 
     public void Dispose()
