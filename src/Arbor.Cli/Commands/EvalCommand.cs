@@ -28,7 +28,7 @@ internal static class EvalCommand
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
                 new ProgressReporter(@out, CommandOutput.IsInteractive(result)));
             report.Write(trained.Folder.File($"eval-{splitName}-{decode.ToName()}.json"));
-            @out.WriteLine(result.GetValue(json) ? report.ToJson() : report.ToTable());
+            @out.WriteLine(result.GetValue(json) ? report.ToJson() : MetricsTable.Format(report));
             return 0;
         });
         return command;

@@ -87,7 +87,7 @@ internal static class TrainCommand
                 Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
             });
             @out.WriteLine();
-            @out.WriteLine(report.ToTable());
+            @out.WriteLine(MetricsTable.Format(report));
             @out.WriteLine($"run folder: {Path.GetFullPath(runDir)}");
             return 0;
         }

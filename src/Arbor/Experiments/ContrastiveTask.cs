@@ -17,6 +17,7 @@ public sealed class ContrastiveTask : ITrainingTask
     readonly ImageMethodModel _model;
     readonly Func<(Tensor Z, Tensor Labels)>? _refitSample;
 
+    /// <param name="model">Backbone, projection head and objective.</param>
     /// <param name="refitSample">For G-HMLC: embeds a fixed sample of training images (no augmentation) → (z [M, D], labels [M, L]).</param>
     public ContrastiveTask(ImageMethodModel model, Func<(Tensor Z, Tensor Labels)>? refitSample = null)
     {

@@ -12,7 +12,7 @@ namespace Arbor.Experiments;
 /// classification head (trained end to end for cross-entropy methods; the linear probe for contrastive ones), and for
 /// contrastive methods the projection head and the objective's own state (A-HMLC mask heads, G-HMLC masks).
 /// </summary>
-public sealed class ImageMethodModel : nn.Module
+public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
 {
     // Field names are the checkpoint's key prefixes.
     readonly ResNet backbone;
@@ -35,8 +35,8 @@ public sealed class ImageMethodModel : nn.Module
         var family = MethodCatalog.Get(method).Family;
         backbone = Backbones.Create(backboneName, inChannels);
         head = method == "ce"
-            ? new LeafCrossEntropyHead(backbone.FeatureDim, hierarchy)
-            : new LevelHeads(backbone.FeatureDim, hierarchy);
+            ? new LeafCrossEntropyHead(hierarchy, backbone.FeatureDim)
+            : new LevelHeads(hierarchy, backbone.FeatureDim);
         if (family == MethodFamily.Contrastive)
         {
             projection = new ProjectionHead(backbone.FeatureDim);
@@ -45,6 +45,8 @@ public sealed class ImageMethodModel : nn.Module
         }
         RegisterComponents();
     }
+
+    nn.Module IHierarchicalModel.Module => this;
 
     /// <summary>Per-level logits [B, classes] of a batch of images (backbone then head).</summary>
     public Tensor[] LevelLogits(Tensor images) => head.forward(backbone.forward(images));

@@ -7,6 +7,8 @@ public enum MethodFamily
     Supervised,
     /// <summary>A backbone pretrained with a contrastive objective, then a linear probe per level on frozen features.</summary>
     Contrastive,
+    /// <summary>A frozen CLIP with trainable prompts and/or graph encoders (HGCLIP and its baselines).</summary>
+    VisionLanguage,
 }
 
 /// <summary>A method's defaults: what `arbor train --method M` does when an option is not given.</summary>
@@ -26,6 +28,11 @@ public static class MethodCatalog
         ["himulcone"] = Contrastive("HiMulConE: HiMulCon weighting with the HiConE constraint"),
         ["g-hmlc"] = Contrastive("G-HMLC: per-level hard feature masks found by a Gaussian mixture"),
         ["a-hmlc"] = Contrastive("A-HMLC: per-level soft feature masks from attention heads"),
+        ["hgclip"] = VisionLanguage("HGCLIP: prompts in both CLIP towers, graph attention over the class tree, prototype attention"),
+        ["coop"] = VisionLanguage("CoOp: learnable text context (shallow) on a frozen CLIP"),
+        ["vpt"] = VisionLanguage("VPT: deep visual prompts on a frozen CLIP"),
+        ["ivlp"] = VisionLanguage("IVLP: deep prompts in both CLIP towers (HGCLIP without graphs)"),
+        ["linear-probe"] = VisionLanguage("linear probe per level on frozen CLIP image features"),
     };
 
     static MethodDefaults Supervised(string description) =>
@@ -33,6 +40,10 @@ public static class MethodCatalog
 
     static MethodDefaults Contrastive(string description) =>
         new(MethodFamily.Contrastive, "resnet20", 10, 256, "sgd", 0.3, 1e-4, 0.5, 0.1, 40, description);
+
+    // The HGCLIP recipe (paper / reference): SGD momentum 0.9, weight decay 1e-4, lr 3e-4, batch 64, cosine schedule.
+    static MethodDefaults VisionLanguage(string description) =>
+        new(MethodFamily.VisionLanguage, "clip", 10, 64, "sgd", 3e-4, 1e-4, 0, 0, 0, description);
 
     /// <summary>Every method name, in the order they are documented.</summary>
     public static IReadOnlyList<string> Names => Methods.Keys.ToArray();

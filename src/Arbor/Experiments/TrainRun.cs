@@ -39,22 +39,24 @@ public sealed class TrainRun
         var splits = OpenData(config);
         progress.Line(splits.Description);
         var hierarchy = splits.Hierarchy;
-        int channels = config.Channels ?? splits.Train.FixedShape?.Channels ?? 3;
-        config = config with
-        {
-            Channels = channels,
-            ImageSize = config.ImageSize ?? splits.Train.FixedShape?.Height ?? 32,
-            Normalization = config.Normalization ?? splits.Train.DefaultNormalization.Name,
-        };
+        if (!options.Resume)
+            config = defaults.Family == MethodFamily.VisionLanguage
+                ? VisionLanguageMethods.ResolveInput(config)
+                : config with
+                {
+                    Channels = config.Channels ?? splits.Train.FixedShape?.Channels ?? 3,
+                    ImageSize = config.ImageSize ?? splits.Train.FixedShape?.Height ?? 32,
+                    Normalization = config.Normalization ?? splits.Train.DefaultNormalization.Name,
+                };
         manual_seed(config.Seed);
-        using var model = new ImageMethodModel(config.Method, hierarchy, config.Backbone!, channels, config.Temperature!.Value);
-        var identity = IdentityOf(config, hierarchy, channels);
+        using var model = CreateModel(config, hierarchy);
+        var identity = IdentityOf(config, hierarchy);
 
         var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
         if (!options.Resume) AtomicFile.WriteAllText(run.ConfigFile, config.ToJson());
         run.Log($"{(options.Resume ? "resume" : "start")}: {config.Method} on {splits.Description}");
         progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
-                      $"({model.Backbone.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters), " +
+                      $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
                       $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
 
         var trainer = new Trainer(new TrainerOptions
@@ -69,30 +71,35 @@ public sealed class TrainRun
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
         var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), options.Resume);
 
-        var evalLoader = (ImageDataset d) => new BatchLoader(d, new BatchLoaderOptions { BatchSize = 512, Shuffle = false, Prefetch = 1 });
-        if (defaults.Family == MethodFamily.Supervised)
+        var evalLoader = (ImageDataset d) => new BatchLoader(d, EvaluationLoaderOptions(config, 512));
+        if (defaults.Family == MethodFamily.VisionLanguage)
+        {
+            VisionLanguageMethods.Train(config, model, splits, trainer, plan, progress);
+        }
+        else if (defaults.Family == MethodFamily.Supervised)
         {
             var train = new BatchLoader(splits.Train, new BatchLoaderOptions
             {
                 BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true,
                 Transform = BatchAugmentation.PadCropFlip(), Prefetch = 2,
             });
-            var task = new SupervisedTask(model);
+            var imageModel = (ImageMethodModel)model;
+            var task = new SupervisedTask(imageModel);
             var validation = evalLoader(splits.Validation);
             trainer.Fit(task, train, _ =>
             {
-                var m = Evaluator.Evaluate(model.LevelLogits, validation, hierarchy, Decoding.Independent);
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent);
                 return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
             }, plan);
-            Checkpoint.Load(run.BestCheckpointFile, model, identity);
+            Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
         }
         else
         {
-            PretrainAndProbe(config, model, splits, trainer, plan, evalLoader, progress);
+            PretrainAndProbe(config, (ImageMethodModel)model, splits, trainer, plan, evalLoader, progress);
         }
 
-        Checkpoint.Save(run.File(ModelFileName), model, identity, configJson: config.ToJson());
-        model.eval();
+        Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
+        model.Module.eval();
         var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress);
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         report.Write(run.MetricsFile);
@@ -175,6 +182,19 @@ public sealed class TrainRun
         return splits;
     }
 
-    public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy, int channels) =>
-        new(config.Method, $"{config.Backbone}/{channels}ch", HierarchySignature.Of(hierarchy));
+    /// <summary>The model a config describes, freshly initialised (seed the generator first for reproducibility).</summary>
+    public static IHierarchicalModel CreateModel(RunConfig config, ClassHierarchy hierarchy) =>
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+            ? VisionLanguageMethods.Create(config, hierarchy)
+            : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, config.Temperature ?? 0.1);
+
+    /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
+    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) => new()
+    {
+        BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
+        Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
+    };
+
+    public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
+        new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
 }

@@ -11,10 +11,10 @@ public sealed class TrainedRun : IDisposable
 {
     public RunConfig Config { get; }
     public ClassHierarchy Hierarchy { get; }
-    public ImageMethodModel Model { get; }
+    public IHierarchicalModel Model { get; }
     public RunFolder Folder { get; }
 
-    TrainedRun(RunFolder folder, RunConfig config, ClassHierarchy hierarchy, ImageMethodModel model)
+    TrainedRun(RunFolder folder, RunConfig config, ClassHierarchy hierarchy, IHierarchicalModel model)
     {
         (Folder, Config, Hierarchy, Model) = (folder, config, hierarchy, model);
     }
@@ -29,10 +29,17 @@ public sealed class TrainedRun : IDisposable
             throw new ArborException($"the run has no trained model ({TrainRun.ModelFileName}); it did not finish — continue it with `arbor train --resume --out {runDir}`", folder.Path);
         var hierarchy = config.Hierarchy is not null ? HierarchyLoader.Load(config.Hierarchy)
             : TrainRun.OpenData(config).Hierarchy;
-        int channels = config.Channels ?? 3;
-        var model = new ImageMethodModel(config.Method, hierarchy, config.Backbone!, channels, config.Temperature ?? 0.1);
-        Checkpoint.Load(modelFile, model, TrainRun.IdentityOf(config, hierarchy, channels));
-        model.eval();
+        var model = TrainRun.CreateModel(config, hierarchy);
+        try
+        {
+            Checkpoint.Load(modelFile, model.Module, TrainRun.IdentityOf(config, hierarchy));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.Module.eval();
         return new TrainedRun(folder, config, hierarchy, model);
     }
 
@@ -82,11 +89,7 @@ public sealed class TrainedRun : IDisposable
         return results;
     }
 
-    BatchLoaderOptions LoaderOptions(int batchSize) => new()
-    {
-        BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = Config.ImageSize, Channels = Config.Channels,
-        Normalization = Config.Normalization is null ? null : Data.Normalization.TryGet(Config.Normalization),
-    };
+    BatchLoaderOptions LoaderOptions(int batchSize) => TrainRun.EvaluationLoaderOptions(Config, batchSize);
 
     public void Dispose() => Model.Dispose();
 }

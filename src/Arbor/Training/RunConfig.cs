@@ -5,7 +5,7 @@ namespace Arbor.Training;
 
 /// <summary>
 /// Everything that defines a training run, written to the run folder's config.json so `arbor eval`, `arbor predict` and
-/// `--resume` rebuild exactly the same model and data. Null fields take the method's defaults (<see cref="MethodDefaults"/>).
+/// `--resume` rebuild exactly the same model and data. Null fields take the method's defaults (<see cref="Arbor.Experiments.MethodDefaults"/>).
 /// </summary>
 public sealed record RunConfig
 {

@@ -18,7 +18,7 @@ public class TrainRunTests
     {
         using var tmp = TestPaths.NewTempFolder();
         var dir = tmp.File("run");
-        var report = TrainRun.Run(Tiny("ce-levels"), dir, new TrainRun.Options());
+        var report = TrainRun.Run(Tiny("ce-levels", epochs: 3) with { TrainLimit = 1024 }, dir, new TrainRun.Options());
         foreach (var f in new[] { "config.json", "metrics.json", "model.safetensors", "checkpoint.safetensors", "train.log" })
             Assert.True(File.Exists(Path.Combine(dir, f)), $"{f} missing");
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")));
@@ -28,9 +28,9 @@ public class TrainRunTests
         Assert.Equal(2000, root.GetProperty("samples").GetInt32());
         var levels = root.GetProperty("levels").EnumerateArray().ToArray();
         Assert.Equal(new[] { 2, 6, 10 }, levels.Select(l => l.GetProperty("classes").GetInt32()));
-        // Chance is 1/2, 1/6, 1/10; even 2 epochs on 512 images clear it by far.
-        Assert.True(levels[0].GetProperty("top1").GetDouble() > 0.8);
-        Assert.True(levels[2].GetProperty("top1").GetDouble() > 0.3);
+        // Chance is 1/2, 1/6, 1/10 (the test split is balanced); 3 epochs on 1,024 images clear it by far.
+        var top1 = levels.Select(l => l.GetProperty("top1").GetDouble()).ToArray();
+        Assert.True(top1[0] > 0.75 && top1[1] > 0.4 && top1[2] > 0.25, $"top-1 per level: {string.Join(", ", top1)}");
         foreach (var key in new[] { "full_path", "consistency", "mistake_severity", "decoding", "dataset" })
             Assert.True(root.TryGetProperty(key, out _), $"metrics.json lacks {key}");
         Assert.Equal(report.FullPath, root.GetProperty("full_path").GetDouble(), 9);
