@@ -59,6 +59,7 @@ public sealed class MetricsAccumulator
             throw new ArborException($"leaf targets must be integer class ids, not {leaves.dtype}");
         if (batch == 0) return;
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();         // evaluation: logits of a model in training mode must not grow its graph
         var device = levelLogits[0].device;
         var target = leaves.to(ScalarType.Int64).to(device);
         long min = target.min().item<long>(), max = target.max().item<long>();
