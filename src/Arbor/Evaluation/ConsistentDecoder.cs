@@ -51,8 +51,9 @@ public sealed class ConsistentDecoder
         {
             var logits = levelLogits[l];
             var logp = nn.functional.log_softmax(logits.dtype is ScalarType.Float64 ? logits : logits.to(ScalarType.Float32), 1);
-            var index = tensor(_ancestors[l], ScalarType.Int64, logits.device);
-            var atLevel = logp.index_select(1, index);
+            // At the deepest level a leaf is its own ancestor: the log-probabilities are already per leaf.
+            var atLevel = l == _hierarchy.Depth - 1 ? logp
+                : logp.index_select(1, tensor(_ancestors[l], ScalarType.Int64, logits.device));
             scores = scores is null ? atLevel : scores + atLevel;
         }
         return scores!.MoveToOuterDisposeScope();

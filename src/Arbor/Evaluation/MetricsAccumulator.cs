@@ -59,6 +59,7 @@ public sealed class MetricsAccumulator
             throw new ArborException($"leaf targets must be integer class ids, not {leaves.dtype}");
         if (batch == 0) return;
         using var scope = NewDisposeScope();
+        using var noGrad = no_grad();         // evaluation: logits of a model in training mode must not grow its graph
         var device = levelLogits[0].device;
         var target = leaves.to(ScalarType.Int64).to(device);
         long min = target.min().item<long>(), max = target.max().item<long>();
@@ -82,7 +83,7 @@ public sealed class MetricsAccumulator
         var counts = new List<Tensor>();
         var allRight = ones(batch, ScalarType.Bool, device);
         var validPath = ones(batch, ScalarType.Bool, device);
-        var confusion = new Tensor[depth];
+        var labels = new List<Tensor>();        // truth, predicted per level, for the confusion counts
         var predictedLeaf = predicted[depth - 1];
         var lcaHeight = zeros(batch, ScalarType.Int64, device);
         for (int l = 0; l < depth; l++)
@@ -104,7 +105,10 @@ public sealed class MetricsAccumulator
             // of levels where they differ is the height of their lowest common ancestor.
             lcaHeight = lcaHeight + levelOfLeaf.index_select(0, predictedLeaf).ne(truth).to(ScalarType.Int64);
             if (_confusion is not null)
-                confusion[l] = (truth * classes + predicted[l]).bincount(null, (long)classes * classes);
+            {
+                labels.Add(truth);
+                labels.Add(predicted[l]);
+            }
         }
         counts.Add(allRight.sum());
         counts.Add(validPath.sum());
@@ -123,12 +127,17 @@ public sealed class MetricsAccumulator
         _severitySum += values[2 * depth + 3];
         _samples += batch;
         if (_confusion is not null)
+        {
+            // B increments per level on the CPU: far cheaper than a classes² bincount when a level has many classes.
+            var pairs = stack(labels).cpu().data<long>().ToArray();
             for (int l = 0; l < depth; l++)
             {
-                var add = confusion[l].cpu().data<long>();
-                var sum = _confusion[l];
-                for (int i = 0; i < sum.Length; i++) sum[i] += add[i];
+                int classes = _hierarchy.ClassesAt(l + 1);
+                long truthAt = 2 * l * batch, predictedAt = (2 * l + 1) * batch;
+                var matrix = _confusion[l];
+                for (long i = 0; i < batch; i++) matrix[pairs[truthAt + i] * classes + pairs[predictedAt + i]]++;
             }
+        }
     }
 
     /// <summary>The metrics over everything added; no samples is an <see cref="ArborException"/>.</summary>

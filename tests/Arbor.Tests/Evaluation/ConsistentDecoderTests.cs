@@ -13,7 +13,7 @@ public class ConsistentDecoderTests
     public void ConsistentPathDiffersFromAnInconsistentArgmax()
     {
         // Coarse strongly says B; fine slightly prefers a0 (under A) over b0. Independent argmax: B, a0 — contradicts
-        // the tree. Path scores: A>a0 = log σ-ish(-5) + …, B>b0 wins.
+        // the tree. Path scores: A > a0 ≈ -5.0 + log p(a0), B > b0 ≈ -0.007 + log p(a0) - 0.1, so B > b0 wins.
         var logits = new[] { tensor(new float[] { 0, 5 }, new long[] { 1, 2 }), tensor(new float[] { 1, 0, 0.9f, 0 }, new long[] { 1, 4 }) };
         Assert.Equal((1L, 0L), (logits[0].argmax(1).item<long>(), logits[1].argmax(1).item<long>()));
         var decoded = new ConsistentDecoder(TwoLevels).Decode(logits);

@@ -173,6 +173,15 @@ public class MetricsAccumulatorTests
     }
 
     [Fact]
+    public void LogitsThatRequireGradAreAccepted()
+    {
+        var logits = Logits().Select(t => t.requires_grad_()).ToArray();
+        var metrics = new MetricsAccumulator(TwoLevels, Decoding.Consistent);
+        metrics.Add(logits, Leaves());
+        Assert.Equal(0.5, metrics.Compute().FullPath);
+    }
+
+    [Fact]
     public void BadShapesAndLeafIdsAreErrors()
     {
         var metrics = new MetricsAccumulator(TwoLevels);
