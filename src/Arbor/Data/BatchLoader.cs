@@ -1,0 +1,239 @@
+using System.Collections;
+using System.Threading.Channels;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Arbor.Data;
+
+/// <summary>
+/// Turns a dataset into batches: NCHW float32 images (resized, channel-adapted, augmented per view, normalised), int64 leaf
+/// ids and per-level ids. Batches of an epoch are deterministic given (seed, epoch): the sample order comes from the seed
+/// and epoch, and each batch's augmentation from its own generator seeded by (seed, epoch, batch index) — so prefetching
+/// never changes the result. A background thread prepares up to <see cref="BatchLoaderOptions.Prefetch"/> batches ahead;
+/// image files are decoded in parallel. Each <see cref="Batch"/> owns its tensors and must be disposed by the consumer.
+/// </summary>
+public sealed class BatchLoader : IEnumerable<Batch>
+{
+    readonly ImageDataset _dataset;
+    readonly int[][] _levelOfLeaf;
+    readonly Tensor _mean, _std;
+
+    public BatchLoader(ImageDataset dataset, BatchLoaderOptions? options = null)
+    {
+        Options = options ?? new BatchLoaderOptions();
+        if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be positive");
+        if (Options.Views is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(options), "Views must be 1 or 2");
+        if (Options.Channels is not (null or 1 or 3)) throw new ArgumentOutOfRangeException(nameof(options), "Channels must be 1 or 3");
+        if (dataset.Count == 0) throw new ArborException($"{dataset.Name}: the dataset is empty");
+        _dataset = dataset;
+        _levelOfLeaf = dataset.Hierarchy.LevelOfLeaf();
+        var shape = dataset.FixedShape;
+        int size = Options.ImageSize ?? shape?.Height
+            ?? throw new ArborException($"{dataset.Name}: images vary in size; set BatchLoaderOptions.ImageSize");
+        if (Options.ImageSize is null && shape is { } s && s.Height != s.Width)
+            throw new ArborException($"{dataset.Name}: images are {s.Height}×{s.Width}; set BatchLoaderOptions.ImageSize for square batches");
+        OutputShape = (Options.Channels ?? shape?.Channels ?? 3, size, size);
+        var (mean, std) = (Options.Normalization ?? dataset.DefaultNormalization).For(OutputShape.Channels);
+        _mean = torch.tensor(mean).view(1, -1, 1, 1).DetachFromDisposeScope();
+        _std = torch.tensor(std).view(1, -1, 1, 1).DetachFromDisposeScope();
+    }
+
+    /// <summary>The options in force.</summary>
+    public BatchLoaderOptions Options { get; }
+
+    /// <summary>The dataset batches come from.</summary>
+    public ImageDataset Dataset => _dataset;
+
+    /// <summary>Shape of one image in a batch.</summary>
+    public (int Channels, int Height, int Width) OutputShape { get; }
+
+    /// <summary>Epoch used by enumerating the loader itself (<c>foreach (var b in loader)</c>).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Sets the epoch of the next plain enumeration.</summary>
+    public void SetEpoch(int epoch) => Epoch = epoch;
+
+    /// <summary>Batches per epoch.</summary>
+    public int BatchesPerEpoch => PlanEpoch(0).Length;
+
+    /// <summary>Dataset indices of every batch of an epoch, in order.</summary>
+    public int[][] PlanEpoch(int epoch)
+    {
+        int n = _dataset.Count, size = Options.BatchSize;
+        if (Options.Sampler == SamplerKind.Hierarchical)
+            return HierarchicalSampler.Plan(_dataset.Leaves, _dataset.Hierarchy, size, Options.DropLast, Options.Seed, epoch);
+        var order = Enumerable.Range(0, n).ToArray();
+        if (Options.Shuffle) new Random(MixSeed(Options.Seed, epoch, -1)).Shuffle(order);
+        int count = Options.DropLast ? n / size : (n + size - 1) / size;
+        return Enumerable.Range(0, count).Select(b => order.AsSpan(b * size, Math.Min(size, n - b * size)).ToArray()).ToArray();
+    }
+
+    public IEnumerator<Batch> GetEnumerator() => GetBatches(Epoch).GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// The batches of <paramref name="epoch"/>. Stopping early (break, exception) cancels the prefetch thread and disposes
+    /// batches it had prepared.
+    /// </summary>
+    public IEnumerable<Batch> GetBatches(int epoch, CancellationToken cancellation = default)
+    {
+        var plan = PlanEpoch(epoch);
+        if (Options.Prefetch <= 0)
+        {
+            for (int b = 0; b < plan.Length; b++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                yield return LoadBatch(plan[b], epoch, b);
+            }
+            yield break;
+        }
+
+        var queue = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Options.Prefetch) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var producer = Task.Factory.StartNew(async () =>
+        {
+            try
+            {
+                for (int b = 0; b < plan.Length; b++)
+                {
+                    var batch = LoadBatch(plan[b], epoch, b);
+                    try { await queue.Writer.WriteAsync(batch, stop.Token); }
+                    catch { batch.Dispose(); throw; }
+                }
+                queue.Writer.Complete();
+            }
+            catch (Exception e) { queue.Writer.Complete(e); }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+        try
+        {
+            while (true)
+            {
+                Batch? next;
+                try
+                {
+                    if (!queue.Reader.WaitToReadAsync(cancellation).AsTask().GetAwaiter().GetResult()) break;
+                    if (!queue.Reader.TryRead(out next)) continue;
+                }
+                catch (ChannelClosedException e) when (e.InnerException is not null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                    throw;
+                }
+                yield return next;
+            }
+            // Surfaces a producer failure that completed the channel with an error.
+            queue.Reader.Completion.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            stop.Cancel();
+            try { producer.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+            while (queue.Reader.TryRead(out var left)) left.Dispose();
+        }
+    }
+
+    /// <summary>Builds the batch of the given dataset indices synchronously (what the prefetch thread runs).</summary>
+    public Batch LoadBatch(IReadOnlyList<int> indices, int epoch, int batchIndex)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = ReadImages(indices);
+        x = AdaptChannels(x);
+        Tensor? view1 = null, view2 = null;
+        using (var generator = new torch.Generator((ulong)(uint)MixSeed(Options.Seed, epoch, batchIndex)))
+        {
+            for (int v = 0; v < Options.Views; v++)
+            {
+                var y = Options.Transform?.Apply(x, generator) ?? x;
+                y = (y - _mean).div_(_std);
+                if (v == 0) view1 = y; else view2 = y;
+            }
+        }
+        var leafIds = indices.Select(_dataset.LeafOf).ToArray();
+        var levels = new Tensor[_levelOfLeaf.Length];
+        for (int l = 0; l < levels.Length; l++)
+            levels[l] = torch.tensor(leafIds.Select(leaf => (long)_levelOfLeaf[l][leaf]).ToArray());
+        var leaves = levels[^1];
+        foreach (var t in levels) t.DetachFromDisposeScope();
+        return new Batch(view1!.DetachFromDisposeScope(), view2?.DetachFromDisposeScope(), leaves, levels,
+            indices.ToArray(), epoch, batchIndex);
+    }
+
+    /// <summary>float32 [B, C, size, size] in [0, 1], with the source's channels.</summary>
+    Tensor ReadImages(IReadOnlyList<int> indices)
+    {
+        int b = indices.Count, size = OutputShape.Height;
+        var resolved = indices.Select(_dataset.Resolve).ToArray();
+        var source = resolved[0].Source;
+        if (resolved.Any(r => !ReferenceEquals(r.Source, source)))
+            throw new InvalidOperationException($"{_dataset.Name}: a batch mixes images of different underlying datasets");
+        switch (source)
+        {
+            case InMemoryImageDataset memory:
+            {
+                using var idx = torch.tensor(resolved.Select(r => (long)r.Index).ToArray());
+                var x = memory.Pixels.index_select(0, idx).to_type(ScalarType.Float32).div_(255f);
+                return ResizeSquare(x, size);
+            }
+            case FileImageDataset files:
+            {
+                int plane = 3 * size * size;
+                var bytes = new byte[(long)b * plane];
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.DecodeThreads) };
+                try
+                {
+                    Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, bytes.AsSpan(i * plane, plane)));
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    // Report the first bad file itself (its message names it), not the parallel wrapper.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    throw;
+                }
+                return torch.tensor(bytes, new long[] { b, 3, size, size }).to_type(ScalarType.Float32).div_(255f);
+            }
+            default:
+            {
+                // Any other dataset: through its GetImage, one by one.
+                var images = resolved.Select(r => ResizeSquare(r.Source.GetImage(r.Index).unsqueeze(0), size)).ToArray();
+                return torch.cat(images, 0);
+            }
+        }
+    }
+
+    /// <summary>Resizes a batch to size×size per <see cref="BatchLoaderOptions.Resize"/> (bicubic, antialiased).</summary>
+    Tensor ResizeSquare(Tensor x, int size)
+    {
+        long h = x.shape[2], w = x.shape[3];
+        if (h == size && w == size) return x;
+        if (Options.Resize == ResizeMode.ShorterSideThenCenterCrop && h != w)
+        {
+            double scale = (double)size / Math.Min(h, w);
+            long nh = Math.Max(size, (long)Math.Round(h * scale)), nw = Math.Max(size, (long)Math.Round(w * scale));
+            x = F.interpolate(x, new[] { nh, nw }, mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);
+            long top = (nh - size) / 2, left = (nw - size) / 2;
+            return x[.., .., (int)top..(int)(top + size), (int)left..(int)(left + size)].clamp(0, 1);
+        }
+        return F.interpolate(x, new long[] { size, size }, mode: InterpolationMode.Bicubic, align_corners: false, antialias: true).clamp(0, 1);
+    }
+
+    Tensor AdaptChannels(Tensor x)
+    {
+        long c = x.shape[1];
+        if (c == OutputShape.Channels) return x;
+        if (c == 1) return x.expand(-1, OutputShape.Channels, -1, -1).contiguous();
+        if (c == 3 && OutputShape.Channels == 1) return BatchAugmentation.Gray(x);
+        throw new ArborException($"{_dataset.Name}: cannot turn {c}-channel images into {OutputShape.Channels} channels");
+    }
+
+    /// <summary>A 31-bit seed from (seed, epoch, batch) — SplitMix64 mixing, stable across runs and platforms.</summary>
+    internal static int MixSeed(int seed, int epoch, int batch)
+    {
+        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)epoch * 0xBF58476D1CE4E5B9UL ^ (ulong)(uint)batch * 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+}
