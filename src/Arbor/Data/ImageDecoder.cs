@@ -70,13 +70,9 @@ public static class ImageDecoder
             : new SKSamplingOptions(SKCubicResampler.CatmullRom);
         using var paint = new SKPaint();
         canvas.DrawImage(image, source, new SKRect(0, 0, width, height), sampling, paint);
-        var rgba = new byte[4 * width * height];
-        unsafe
-        {
-            fixed (byte* p = rgba)
-                if (!surface.ReadPixels(info, (IntPtr)p, 4 * width, 0, 0))
-                    throw new InvalidOperationException("Skia could not read back pixels");
-        }
+        // Read the surface's own pixels (opaque after the white clear, so premultiplied = straight) without a copy.
+        using var pixmap = surface.PeekPixels() ?? throw new InvalidOperationException("Skia could not expose the surface pixels");
+        var rgba = pixmap.GetPixelSpan();
         int plane = width * height;
         for (int i = 0; i < plane; i++)
         {
