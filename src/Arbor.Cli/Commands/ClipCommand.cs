@@ -1,14 +1,122 @@
 using System.CommandLine;
+using Arbor.IO;
+using Arbor.Models.Clip;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor clip`.</summary>
+/// <summary>`arbor clip embed`: CLIP embeddings from tensors on disk, or a similarity table for images and texts.</summary>
 internal static class ClipCommand
 {
     public static Command Build()
     {
-        var command = new Command("clip", "CLIP models: embeddings and similarity. (not implemented yet)");
-        command.SetAction(result => { CommandOutput.Err(result).WriteLine("error: 'arbor clip' is not implemented yet"); return 3; });
+        var command = new Command("clip", "CLIP models: embeddings and image–text similarity.");
+        command.Subcommands.Add(BuildEmbed());
         return command;
+    }
+
+    static Command BuildEmbed()
+    {
+        var clip = new Option<string>("--clip") { Description = "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json, merges.txt)", Required = true };
+        var pixels = new Option<string?>("--pixels") { Description = "safetensors with float32 pixel_values [B,3,H,W], already normalised" };
+        var tokens = new Option<string?>("--tokens") { Description = "safetensors with int64 input_ids [T,L]" };
+        var output = new Option<string?>("--out") { Description = "safetensors to write image_embeds, text_embeds, logits_per_image" };
+        var images = new Option<string[]>("--images") { Description = "image files (for a similarity table)", AllowMultipleArgumentsPerToken = true };
+        var texts = new Option<string[]>("--texts") { Description = "texts (for a similarity table)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("embed",
+            "Embed tensors (--pixels/--tokens → --out: projected image_embeds, text_embeds and logits_per_image), or print " +
+            "softmax probabilities of --texts for each of --images.")
+        {
+            clip, pixels, tokens, output, images, texts,
+        };
+        command.SetAction(result =>
+        {
+            var dir = result.GetValue(clip)!;
+            var pixelsPath = result.GetValue(pixels);
+            var tokensPath = result.GetValue(tokens);
+            var outPath = result.GetValue(output);
+            var imageFiles = result.GetValue(images) ?? [];
+            var textList = result.GetValue(texts) ?? [];
+            bool tensorMode = pixelsPath is not null || tokensPath is not null;
+            bool tableMode = imageFiles.Length > 0 || textList.Length > 0;
+            if (tensorMode == tableMode)
+                throw new ArborException("give either --pixels and/or --tokens with --out, or --images with --texts");
+            if (tensorMode)
+            {
+                if (outPath is null) throw new ArborException("--out is required with --pixels/--tokens");
+                EmbedTensors(dir, pixelsPath, tokensPath, outPath);
+                CommandOutput.Out(result).WriteLine($"wrote {outPath}");
+            }
+            else
+            {
+                if (imageFiles.Length == 0 || textList.Length == 0) throw new ArborException("a similarity table needs both --images and --texts");
+                PrintSimilarity(dir, imageFiles, textList, CommandOutput.Out(result));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    static void EmbedTensors(string dir, string? pixelsPath, string? tokensPath, string outPath)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = ClipModel.Load(dir);
+        using var mode = torch.inference_mode();
+        var results = new Dictionary<string, Tensor>();
+        Tensor? image = null, text = null;
+        if (pixelsPath is not null)
+        {
+            using var file = SafeTensors.Read(pixelsPath);
+            var pixels = Input(file, "pixel_values", pixelsPath, 4);
+            var v = model.Config.Vision;
+            if (pixels.shape[1] != v.NumChannels || pixels.shape[2] != v.ImageSize || pixels.shape[3] != v.ImageSize)
+                throw new ArborException($"pixel_values is [{string.Join(", ", pixels.shape)}]; the model takes [B, {v.NumChannels}, {v.ImageSize}, {v.ImageSize}]", pixelsPath);
+            results["image_embeds"] = image = model.EncodeImage(pixels.to_type(ScalarType.Float32));
+        }
+        if (tokensPath is not null)
+        {
+            using var file = SafeTensors.Read(tokensPath);
+            var ids = Input(file, "input_ids", tokensPath, 2);
+            if (ids.is_floating_point()) throw new ArborException($"input_ids must hold integers, not {file.StoredDType("input_ids")}", tokensPath);
+            var t = model.Config.Text;
+            if (ids.shape[1] > t.MaxPositionEmbeddings)
+                throw new ArborException($"input_ids has {ids.shape[1]} positions; the model has {t.MaxPositionEmbeddings}", tokensPath);
+            if (ids.numel() > 0 && (ids.min().item<long>() < 0 || ids.max().item<long>() >= t.VocabSize))
+                throw new ArborException($"input_ids holds ids outside the vocabulary 0..{t.VocabSize - 1}", tokensPath);
+            results["text_embeds"] = text = model.EncodeText(ids.to_type(ScalarType.Int64));
+        }
+        if (image is not null && text is not null) results["logits_per_image"] = model.LogitsPerImage(image, text);
+        SafeTensors.Write(outPath, results);
+    }
+
+    static Tensor Input(SafeTensorsContent file, string name, string path, int dims)
+    {
+        if (!file.TryGetValue(name, out var t))
+            throw new ArborException($"no tensor '{name}' (found: {string.Join(", ", file.Keys)})", path);
+        if (t.dim() != dims) throw new ArborException($"'{name}' has {t.dim()} dimensions, expected {dims}", path);
+        return t;
+    }
+
+    static void PrintSimilarity(string dir, string[] imageFiles, string[] texts, TextWriter output)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = ClipModel.Load(dir);
+        var tokenizer = ClipTokenizer.Load(dir);
+        var processor = ClipImageProcessor.Load(dir);
+        using var mode = torch.inference_mode();
+        var pixels = processor.Preprocess(imageFiles);
+        var ids = tokenizer.Tokenize(texts);
+        var logits = model.LogitsPerImage(model.EncodeImage(pixels), model.EncodeText(ids));
+        var probs = logits.softmax(-1);
+        var names = imageFiles.Select(Path.GetFileName).ToArray();
+        int first = Math.Max(5, names.Max(n => n!.Length));
+        var widths = texts.Select(t => Math.Max(7, t.Length)).ToArray();
+        output.WriteLine(string.Join("  ", new[] { "image".PadRight(first) }.Concat(texts.Select((t, j) => t.PadLeft(widths[j])))));
+        for (int i = 0; i < names.Length; i++)
+        {
+            var row = probs[i].data<float>().ToArray();
+            output.WriteLine(string.Join("  ", new[] { names[i]!.PadRight(first) }.Concat(row.Select((p, j) => p.ToString("0.0000").PadLeft(widths[j])))));
+        }
     }
 }

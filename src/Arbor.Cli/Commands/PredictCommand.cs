@@ -1,14 +1,38 @@
 using System.CommandLine;
+using System.Text.Json;
+using Arbor.Evaluation;
+using Arbor.Experiments;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor predict`.</summary>
+/// <summary>`arbor predict`: each image's label at every level with its probability.</summary>
 internal static class PredictCommand
 {
     public static Command Build()
     {
-        var command = new Command("predict", "Label images at every level with a trained run. (not implemented yet)");
-        command.SetAction(result => { CommandOutput.Err(result).WriteLine("error: 'arbor predict' is not implemented yet"); return 3; });
+        var run = new Option<string>("--run", "-r") { Description = "Run folder written by `arbor train`", Required = true };
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
+        var decoding = new Option<string>("--decoding") { Description = "independent | consistent", DefaultValueFactory = _ => "consistent" };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json };
+        command.SetAction(result =>
+        {
+            var @out = CommandOutput.Out(result);
+            using var trained = TrainedRun.Open(result.GetValue(run)!);
+            var predictions = trained.Predict(result.GetValue(images)!, DecodingNames.Parse(result.GetValue(decoding)!));
+            if (result.GetValue(json))
+            {
+                @out.WriteLine(JsonSerializer.Serialize(predictions.Select(p => new
+                {
+                    image = p.Image,
+                    levels = p.Levels.Select(l => new { level = l.Level, name = l.LevelName, label = l.Label, probability = Math.Round(l.Probability, 6) }),
+                }), new JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
+            foreach (var p in predictions)
+                @out.WriteLine($"{p.Image}: " + string.Join("  >  ", p.Levels.Select(l => $"{l.Label} ({l.Probability:P1})")));
+            return 0;
+        });
         return command;
     }
 }

@@ -1,14 +1,105 @@
 using System.CommandLine;
+using Arbor.Evaluation;
+using Arbor.Experiments;
+using Arbor.Training;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor train`.</summary>
+/// <summary>`arbor train`: train a method, write a run folder (metrics.json, config.json, model, log).</summary>
 internal static class TrainCommand
 {
     public static Command Build()
     {
-        var command = new Command("train", "Train a method on a dataset. (not implemented yet)");
-        command.SetAction(result => { CommandOutput.Err(result).WriteLine("error: 'arbor train' is not implemented yet"); return 3; });
+        var method = new Option<string>("--method", "-m")
+        {
+            Description = $"Method: {string.Join(" | ", MethodCatalog.Names)}", DefaultValueFactory = _ => "hmlc",
+        };
+        var dataset = new Option<string>("--dataset", "-d")
+        {
+            Description = "Dataset name (fashion-mnist, cifar-100, emoji, …) or path (image-folder tree, manifest .csv)",
+            DefaultValueFactory = _ => "fashion-mnist",
+        };
+        var hierarchy = new Option<string?>("--hierarchy") { Description = "Hierarchy file or built-in name (default: the dataset's own)" };
+        var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
+        var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
+        var batch = new Option<int?>("--batch") { Description = "Batch size (default: the method's)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default: the method's)" };
+        var optimizer = new Option<string?>("--optimizer") { Description = "sgd | adamw (default: the method's)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default: the method's)" };
+        var warmup = new Option<double?>("--warmup") { Description = "Warm-up epochs before the cosine decay" };
+        var temperature = new Option<double?>("--temperature") { Description = "Contrastive temperature τ (default 0.1)" };
+        var probeEpochs = new Option<int?>("--probe-epochs") { Description = "Linear-probe epochs for contrastive methods" };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of training data held out for validation", DefaultValueFactory = _ => 0.1 };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use at most this many training images (quick runs)" };
+        var seed = new Option<int>("--seed") { Description = "Random seed (data order, augmentation, initialisation)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Torch threads (0: libtorch's default)", DefaultValueFactory = _ => 0 };
+        var decoding = new Option<string>("--decoding") { Description = "Test decoding: independent | consistent", DefaultValueFactory = _ => "independent" };
+        var output = new Option<string>("--out", "-o") { Description = "Run folder to create", Required = true };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing run folder" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same config)" };
+
+        var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
+        {
+            method, dataset, hierarchy, dataRoot, backbone, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
+            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
+        };
+        command.SetAction(result =>
+        {
+            var config = new RunConfig
+            {
+                Method = result.GetValue(method)!,
+                Dataset = result.GetValue(dataset)!,
+                Hierarchy = result.GetValue(hierarchy),
+                DataRoot = result.GetValue(dataRoot),
+                Backbone = result.GetValue(backbone),
+                Epochs = result.GetValue(epochs),
+                BatchSize = result.GetValue(batch),
+                LearningRate = result.GetValue(lr),
+                Optimizer = result.GetValue(optimizer),
+                WeightDecay = result.GetValue(weightDecay),
+                WarmupEpochs = result.GetValue(warmup),
+                Temperature = result.GetValue(temperature),
+                ProbeEpochs = result.GetValue(probeEpochs),
+                ValidationFraction = result.GetValue(valFraction),
+                TrainLimit = result.GetValue(trainLimit),
+                Seed = result.GetValue(seed),
+                Threads = result.GetValue(threads),
+            };
+            return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
+                DecodingNames.Parse(result.GetValue(decoding)!));
+        });
         return command;
+    }
+
+    /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
+    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding)
+    {
+        var @out = CommandOutput.Out(result);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var report = TrainRun.Run(config, runDir, new TrainRun.Options
+            {
+                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token,
+                Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
+            });
+            @out.WriteLine();
+            @out.WriteLine(MetricsTable.Format(report));
+            @out.WriteLine($"run folder: {Path.GetFullPath(runDir)}");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            CommandOutput.Err(result).WriteLine(
+                $"stopped: the last completed epoch is saved in {Path.GetFullPath(runDir)}; continue with --resume");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
     }
 }

@@ -25,6 +25,13 @@ public sealed partial class ClassHierarchy
                 throw new HierarchyException(
                     $"unbalanced tree: path has {path.Count} levels, expected {depth} ({string.Join(" > ", path)})",
                     source, line, path.Count > 0 ? path[^1] : null);
+            for (int l = 1; l < depth; l++)
+                for (int a = 0; a < l; a++)
+                    if (string.Equals(path[a].Trim(), path[l].Trim(), StringComparison.Ordinal))
+                        throw new HierarchyException(
+                            $"cycle: '{path[l].Trim()}' is its own ancestor (at levels {a + 1} and {l + 1} of {string.Join(" > ", path)}); " +
+                            "names must differ along a path, rename one",
+                            source, line, path[l].Trim());
             int parent = -1;
             for (int l = 0; l < depth; l++)
             {

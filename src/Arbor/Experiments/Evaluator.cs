@@ -1,0 +1,27 @@
+using Arbor.Data;
+using Arbor.Evaluation;
+using Arbor.Hierarchy;
+using static TorchSharp.torch;
+
+namespace Arbor.Experiments;
+
+/// <summary>Runs a classifier over a split and accumulates every hierarchical metric.</summary>
+public static class Evaluator
+{
+    public static HierarchicalMetrics Evaluate(Func<Tensor, Tensor[]> levelLogits, BatchLoader loader, ClassHierarchy hierarchy,
+        Decoding decoding, Training.ProgressReporter? progress = null)
+    {
+        var metrics = new MetricsAccumulator(hierarchy, decoding);
+        progress?.Start("evaluate", loader.BatchesPerEpoch);
+        int done = 0;
+        using (no_grad())
+            foreach (var batch in loader.GetBatches(0))
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    metrics.Add(levelLogits(batch.Images), batch.Leaves);
+                    progress?.Step(++done);
+                }
+        return metrics.Compute();
+    }
+}

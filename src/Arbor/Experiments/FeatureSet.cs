@@ -1,0 +1,47 @@
+using Arbor.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbor.Experiments;
+
+/// <summary>Frozen features of a whole split (no augmentation) with their leaf ids, kept in memory for probes.</summary>
+public sealed class FeatureSet : IDisposable
+{
+    public Tensor Features { get; }   // [M, F]
+    public Tensor Leaves { get; }     // [M] int64
+
+    FeatureSet(Tensor features, Tensor leaves)
+    {
+        Features = features;
+        Leaves = leaves;
+    }
+
+    public int Count => (int)Features.shape[0];
+
+    /// <summary>Runs <paramref name="embed"/> over every batch of <paramref name="loader"/> in eval mode, without gradients.</summary>
+    public static FeatureSet Extract(BatchLoader loader, Func<Tensor, Tensor> embed)
+    {
+        var chunks = new List<Tensor>();
+        var leaves = new List<Tensor>();
+        using (no_grad())
+        {
+            foreach (var batch in loader.GetBatches(0))
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    chunks.Add(embed(batch.Images).MoveToOuterDisposeScope());
+                    leaves.Add(batch.Leaves.clone().MoveToOuterDisposeScope());
+                }
+        }
+        var features = cat(chunks, 0);
+        var labels = cat(leaves, 0);
+        foreach (var t in chunks.Concat(leaves)) t.Dispose();
+        return new FeatureSet(features, labels);
+    }
+
+    public void Dispose()
+    {
+        Features.Dispose();
+        Leaves.Dispose();
+    }
+}

@@ -1,0 +1,53 @@
+using Arbor.Hierarchy;
+using Arbor.Methods.Contrastive;
+using Arbor.Methods.CrossEntropy;
+using Arbor.Models.Vision;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbor.Experiments;
+
+/// <summary>
+/// The whole model of an image method, as one module so a checkpoint holds all of it: a backbone, a per-level
+/// classification head (trained end to end for cross-entropy methods; the linear probe for contrastive ones), and for
+/// contrastive methods the projection head and the objective's own state (A-HMLC mask heads, G-HMLC masks).
+/// </summary>
+public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
+{
+    // Field names are the checkpoint's key prefixes.
+    readonly ResNet backbone;
+    readonly nn.Module<Tensor, Tensor[]> head;
+    readonly ProjectionHead? projection;
+    readonly ContrastiveObjective? objective;
+
+    public ResNet Backbone => backbone;
+    public nn.Module<Tensor, Tensor[]> Head => head;
+    public ProjectionHead? Projection => projection;
+    public ContrastiveObjective? Objective => objective;
+    public string Method { get; }
+    public ClassHierarchy Hierarchy { get; }
+
+    public ImageMethodModel(string method, ClassHierarchy hierarchy, string backboneName, int inChannels, double temperature)
+        : base(nameof(ImageMethodModel))
+    {
+        Method = method;
+        Hierarchy = hierarchy;
+        var family = MethodCatalog.Get(method).Family;
+        backbone = Backbones.Create(backboneName, inChannels);
+        head = family == MethodFamily.Contrastive ? new LinearProbe(hierarchy, backbone.FeatureDim)
+            : method == "ce" ? new LeafCrossEntropyHead(hierarchy, backbone.FeatureDim)
+            : new LevelHeads(hierarchy, backbone.FeatureDim);
+        if (family == MethodFamily.Contrastive)
+        {
+            projection = new ProjectionHead(backbone.FeatureDim);
+            objective = ContrastiveObjectives.Create(method, hierarchy, projection.OutputDim, backbone.FeatureDim,
+                new ContrastiveOptions { Temperature = temperature });
+        }
+        RegisterComponents();
+    }
+
+    nn.Module IHierarchicalModel.Module => this;
+
+    /// <summary>Per-level logits [B, classes] of a batch of images (backbone then head).</summary>
+    public Tensor[] LevelLogits(Tensor images) => head.forward(backbone.forward(images));
+}

@@ -1,0 +1,200 @@
+using Arbor.Data;
+using Arbor.Evaluation;
+using Arbor.Hierarchy;
+using Arbor.IO;
+using Arbor.Training;
+using static TorchSharp.torch;
+
+namespace Arbor.Experiments;
+
+/// <summary>
+/// `arbor train` as a library call: opens the data, builds the method's model, trains it with the shared trainer
+/// (checkpoint each epoch, best epoch on validation), runs the linear probe for contrastive methods, evaluates on the test
+/// split and writes metrics.json, config.json, model.safetensors and train.log into the run folder.
+/// Everything that can be wrong with the input (data, hierarchy, options) is checked before the run folder is created.
+/// </summary>
+public sealed class TrainRun
+{
+    public sealed record Options
+    {
+        public bool Force { get; init; }
+        public bool Resume { get; init; }
+        public Decoding Decoding { get; init; } = Decoding.Independent;
+        public ProgressReporter Progress { get; init; } = ProgressReporter.Silent;
+        public CancellationToken Cancellation { get; init; }
+        /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
+        public Action<int>? AfterEpoch { get; init; }
+    }
+
+    /// <summary>The file a finished run's model is in (used by eval and predict).</summary>
+    public const string ModelFileName = "model.safetensors";
+
+    public static MetricsReport Run(RunConfig requested, string runDir, Options options)
+    {
+        var progress = options.Progress;
+        var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile) : Resolve(requested);
+        var defaults = MethodCatalog.Get(config.Method);
+        if (config.Threads > 0) set_num_threads(config.Threads);
+
+        var splits = OpenData(config);
+        progress.Line(splits.Description);
+        var hierarchy = splits.Hierarchy;
+        if (!options.Resume)
+            config = defaults.Family == MethodFamily.VisionLanguage
+                ? VisionLanguageMethods.ResolveInput(config)
+                : config with
+                {
+                    Channels = config.Channels ?? splits.Train.FixedShape?.Channels ?? 3,
+                    ImageSize = config.ImageSize ?? splits.Train.FixedShape?.Height ?? 32,
+                    Normalization = config.Normalization ?? splits.Train.DefaultNormalization.Name,
+                };
+        manual_seed(config.Seed);
+        using var model = CreateModel(config, hierarchy);
+        var identity = IdentityOf(config, hierarchy);
+
+        var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
+        if (!options.Resume) AtomicFile.WriteAllText(run.ConfigFile, config.ToJson());
+        run.Log($"{(options.Resume ? "resume" : "start")}: {config.Method} on {splits.Description}");
+        progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
+                      $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
+                      $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
+
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = config.Epochs!.Value,
+            Optimizer = config.Optimizer!,
+            LearningRate = config.LearningRate!.Value,
+            WeightDecay = config.WeightDecay!.Value,
+            WarmupEpochs = config.WarmupEpochs!.Value,
+            Seed = config.Seed,
+        }, progress, options.Cancellation);
+        if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
+        var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), options.Resume);
+
+        var evalLoader = (ImageDataset d) => new BatchLoader(d, EvaluationLoaderOptions(config, 512));
+        if (defaults.Family == MethodFamily.VisionLanguage)
+        {
+            VisionLanguageMethods.Train(config, model, splits, trainer, plan, progress);
+        }
+        else if (defaults.Family == MethodFamily.Supervised)
+        {
+            var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+            {
+                BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true,
+                Transform = BatchAugmentation.PadCropFlip(), Prefetch = 2,
+            });
+            var imageModel = (ImageMethodModel)model;
+            var task = new SupervisedTask(imageModel);
+            var validation = evalLoader(splits.Validation);
+            trainer.Fit(task, train, _ =>
+            {
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent);
+                return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
+            }, plan);
+            Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
+        }
+        else
+        {
+            PretrainAndProbe(config, (ImageMethodModel)model, splits, trainer, plan, evalLoader, progress);
+        }
+
+        Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
+        model.Module.eval();
+        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress);
+        var report = metrics.ToReport(config.Method, config.Dataset, "test");
+        report.Write(run.MetricsFile);
+        run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
+        return report;
+    }
+
+    static void PretrainAndProbe(RunConfig config, ImageMethodModel model, DatasetSplits splits, Trainer trainer,
+        Trainer.CheckpointPlan plan, Func<ImageDataset, BatchLoader> evalLoader, ProgressReporter progress)
+    {
+        var hierarchy = splits.Hierarchy;
+        var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+        {
+            BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
+            Transform = BatchAugmentation.Contrastive(scaleMin: 0.8), Prefetch = 2,   // HMLC reference: crops of 0.8–1 of the image
+        });
+        // A fixed reference sample of training images for per-epoch validation (nearest class mean) and G-HMLC refits.
+        var referenceIndices = Enumerable.Range(0, splits.Train.Count)
+            .OrderBy(i => (i * 2654435761u) ^ (uint)config.Seed).Take(Math.Min(2000, splits.Train.Count)).ToArray();
+        var reference = evalLoader(splits.Train.Subset(referenceIndices, "reference"));
+        var validation = evalLoader(splits.Validation);
+        Func<(Tensor, Tensor)> refitSample = () =>
+        {
+            using var set = FeatureSet.Extract(reference, x => model.Projection!.forward(model.Backbone.forward(x)));
+            var labels = stack(hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray()).index_select(0, set.Leaves)).ToArray(), 1);
+            return (set.Features.clone(), labels);
+        };
+        var task = new ContrastiveTask(model, refitSample);
+        trainer.Fit(task, train, _ =>
+        {
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward);
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+            double score = NearestClassMean.MeanTop1(hierarchy, refSet, valSet);
+            return new EpochValidation(score, $"nearest-class-mean {score:P1}");
+        }, plan);
+        Checkpoint.Load(plan.Run.BestCheckpointFile, model, plan.Identity);
+
+        model.eval();
+        progress.Line("linear probe: extracting frozen features (no augmentation)");
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+        double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
+            new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
+        progress.Line($"linear probe: best validation mean top-1 {best:P2}");
+        plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+    }
+
+    /// <summary>Fills every unset option from the method's defaults, so config.json records exactly what ran.</summary>
+    public static RunConfig Resolve(RunConfig c)
+    {
+        var d = MethodCatalog.Get(c.Method);
+        return c with
+        {
+            Method = MethodCatalog.Canonical(c.Method),
+            Backbone = (c.Backbone ?? d.Backbone).ToLowerInvariant(),
+            Epochs = c.Epochs ?? d.Epochs,
+            BatchSize = c.BatchSize ?? d.BatchSize,
+            Optimizer = (c.Optimizer ?? d.Optimizer).ToLowerInvariant(),
+            LearningRate = c.LearningRate ?? d.LearningRate,
+            WeightDecay = c.WeightDecay ?? d.WeightDecay,
+            WarmupEpochs = c.WarmupEpochs ?? d.WarmupEpochs,
+            Temperature = c.Temperature ?? d.Temperature,
+            ProbeEpochs = c.ProbeEpochs ?? d.ProbeEpochs,
+        };
+    }
+
+    /// <summary>Opens the run's dataset with its hierarchy, validation carve and optional training-image limit.</summary>
+    public static DatasetSplits OpenData(RunConfig config)
+    {
+        var hierarchy = config.Hierarchy is null ? null : HierarchyLoader.Load(config.Hierarchy);
+        var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
+        {
+            Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
+        });
+        if (config.TrainLimit is int limit && limit < splits.Train.Count)
+            splits = splits with
+            {
+                Train = splits.Train.Subset(Enumerable.Range(0, limit).ToArray(), splits.Train.Name + $" (first {limit})"),
+            };
+        return splits;
+    }
+
+    /// <summary>The model a config describes, freshly initialised (seed the generator first for reproducibility).</summary>
+    public static IHierarchicalModel CreateModel(RunConfig config, ClassHierarchy hierarchy) =>
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+            ? VisionLanguageMethods.Create(config, hierarchy)
+            : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, config.Temperature ?? 0.1);
+
+    /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
+    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) => new()
+    {
+        BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
+        Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
+    };
+
+    public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
+        new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
+}

@@ -1,0 +1,156 @@
+using System.Text.Json;
+
+namespace Arbor.IO;
+
+/// <summary>One tensor's entry in a safetensors header: stored dtype, shape, and byte range in the data section.</summary>
+public sealed record SafeTensorsEntry(string Name, string DType, long[] Shape, long Begin, long End)
+{
+    /// <summary>Number of elements (1 for a scalar).</summary>
+    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+}
+
+/// <summary>
+/// The parsed and validated header of a safetensors file: every entry's range lies inside the data section, its size
+/// matches its shape and dtype, and no two ranges overlap. Reading a tensor after this can never go out of bounds.
+/// </summary>
+public sealed class SafeTensorsHeader
+{
+    /// <summary>Largest header accepted (the format's own reference implementation uses 100 MB).</summary>
+    public const long MaxHeaderBytes = 100_000_000;
+
+    /// <summary>The file the header was read from.</summary>
+    public string Path { get; }
+
+    /// <summary>Byte offset of the data section in the file (8 + header length).</summary>
+    public long DataStart { get; }
+
+    /// <summary>Entries by tensor name, in the header's order.</summary>
+    public IReadOnlyDictionary<string, SafeTensorsEntry> Entries { get; }
+
+    /// <summary>The free-form string metadata (<c>__metadata__</c>), empty when absent.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    SafeTensorsHeader(string path, long dataStart, IReadOnlyDictionary<string, SafeTensorsEntry> entries,
+        IReadOnlyDictionary<string, string> metadata)
+    {
+        Path = path;
+        DataStart = dataStart;
+        Entries = entries;
+        Metadata = metadata;
+    }
+
+    /// <summary>Reads and validates the header of <paramref name="path"/>.</summary>
+    public static SafeTensorsHeader Read(string path)
+    {
+        if (!File.Exists(path)) throw new ArborException("safetensors file not found", path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        long fileLength = stream.Length;
+        if (fileLength < 8)
+            throw new ArborException($"not a safetensors file: {fileLength} bytes, shorter than the 8-byte header length", path);
+        Span<byte> lengthBytes = stackalloc byte[8];
+        stream.ReadExactly(lengthBytes);
+        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8))
+            throw new ArborException(
+                $"header length {headerLength} exceeds the file ({fileLength} bytes): truncated or not a safetensors file", path);
+        if (headerLength > MaxHeaderBytes)
+            throw new ArborException($"header length {headerLength} is larger than the {MaxHeaderBytes}-byte limit", path);
+        if (headerLength < 2) throw new ArborException($"header length {headerLength} is too small for a JSON object", path);
+        var json = new byte[headerLength];
+        stream.ReadExactly(json);
+        long dataStart = 8 + (long)headerLength;
+        return Parse(path, json, dataStart, fileLength - dataStart);
+    }
+
+    static SafeTensorsHeader Parse(string path, byte[] json, long dataStart, long dataLength)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new ArborException($"header is not valid JSON: {e.Message}", path, e);
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ArborException($"header must be a JSON object, found {doc.RootElement.ValueKind}", path);
+            var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (property.Name == "__metadata__")
+                {
+                    if (property.Value.ValueKind != JsonValueKind.Object)
+                        throw new ArborException("__metadata__ must be an object of strings", path);
+                    foreach (var m in property.Value.EnumerateObject())
+                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
+                    continue;
+                }
+                var entry = ParseEntry(path, property, dataLength);
+                if (!entries.TryAdd(entry.Name, entry)) throw new ArborException($"tensor '{entry.Name}' appears twice", path);
+            }
+            CheckNoOverlap(path, entries.Values);
+            return new SafeTensorsHeader(path, dataStart, entries, metadata);
+        }
+    }
+
+    static SafeTensorsEntry ParseEntry(string path, JsonProperty property, long dataLength)
+    {
+        string name = property.Name;
+        var value = property.Value;
+        ArborException Bad(string problem) => new($"tensor '{name}': {problem}", path);
+        if (value.ValueKind != JsonValueKind.Object) throw Bad("entry must be an object with dtype, shape and data_offsets");
+        if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+            throw Bad("missing or non-string 'dtype'");
+        string dtype = dtypeElement.GetString()!;
+        int elementSize = SafeTensorsDType.ElementSize(dtype);
+        if (elementSize == 0) throw Bad($"unsupported dtype '{dtype}' (known: {SafeTensorsDType.Known})");
+
+        if (!value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
+            throw Bad("missing or non-array 'shape'");
+        var shape = new long[shapeElement.GetArrayLength()];
+        int i = 0;
+        foreach (var dim in shapeElement.EnumerateArray())
+        {
+            if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out long d) || d < 0)
+                throw Bad($"shape {shapeElement.GetRawText()} must hold non-negative integers");
+            shape[i++] = d;
+        }
+
+        if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array ||
+            offsets.GetArrayLength() != 2)
+            throw Bad("missing 'data_offsets' [begin, end]");
+        if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number ||
+            !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+            throw Bad($"data_offsets {offsets.GetRawText()} are not a valid range");
+        if (end > dataLength)
+            throw Bad($"data_offsets {offsets.GetRawText()} lie beyond the data section ({dataLength} bytes): file truncated?");
+
+        long bytes = elementSize;
+        foreach (var d in shape)
+        {
+            // A product that overflows cannot match a range that fits in the file.
+            if (d != 0 && bytes > long.MaxValue / d) throw Bad($"shape {shapeElement.GetRawText()} is impossibly large");
+            bytes *= d;
+        }
+        if (bytes != end - begin)
+            throw Bad($"shape {shapeElement.GetRawText()} × {dtype} needs {bytes} bytes but data_offsets span {end - begin}");
+        return new SafeTensorsEntry(name, dtype, shape, begin, end);
+    }
+
+    static void CheckNoOverlap(string path, IEnumerable<SafeTensorsEntry> entries)
+    {
+        SafeTensorsEntry? previous = null;
+        foreach (var entry in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
+        {
+            if (previous is not null && entry.Begin < previous.End)
+                throw new ArborException(
+                    $"tensors '{previous.Name}' [{previous.Begin}, {previous.End}) and '{entry.Name}' [{entry.Begin}, {entry.End}) overlap",
+                    path);
+            previous = entry;
+        }
+    }
+}

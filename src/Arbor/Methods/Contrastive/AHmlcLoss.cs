@@ -1,0 +1,84 @@
+using Arbor.Hierarchy;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Arbor.Methods.Contrastive;
+
+/// <summary>
+/// A-HMLC (Ott et al. 2025, as Arbor specifies it): one attention head per level turns the backbone feature h of a view
+/// into a soft mask over the projection dimensions, <c>m_h = σ(W_h2 · GELU(W_h1 · h + b_h1) + b_h2)</c> ∈ (0,1)^D, and
+/// level h contrasts <c>normalise(z ⊙ m_h)</c>; <c>L = 1/H Σ_h λ_h L_h</c> with HiMulCon's λ, anchors weighted by
+/// inverse class frequency (default). The heads are registered submodules, so <c>parameters()</c> hands them to the
+/// optimiser together with the backbone's.
+/// </summary>
+public sealed class AHmlcLoss : ContrastiveObjective
+{
+    readonly ContrastiveOptions options;
+    readonly ModuleList<Sequential> mask_heads;
+
+    /// <summary>Number of hierarchy levels.</summary>
+    public int Levels { get; }
+
+    /// <summary>Projection width D.</summary>
+    public int ProjectionDim { get; }
+
+    /// <summary>Backbone feature width F (the heads' input).</summary>
+    public int FeatureDim { get; }
+
+    public AHmlcLoss(int levels, int projectionDim, int featureDim, ContrastiveOptions? options = null) : base(nameof(AHmlcLoss))
+    {
+        if (levels < 1) throw new ArgumentOutOfRangeException(nameof(levels));
+        this.options = options ?? new ContrastiveOptions();
+        this.options.Validate();
+        Levels = levels;
+        ProjectionDim = projectionDim;
+        FeatureDim = featureDim;
+        int hidden = this.options.MaskHiddenDim > 0 ? this.options.MaskHiddenDim : projectionDim;
+        mask_heads = new ModuleList<Sequential>();
+        for (int h = 0; h < levels; h++)
+            mask_heads.Add(Sequential(
+                ("0", Linear(featureDim, hidden)),
+                ("1", GELU()),
+                ("2", Linear(hidden, projectionDim)),
+                ("3", Sigmoid())));
+        RegisterComponents();
+    }
+
+    public AHmlcLoss(ClassHierarchy hierarchy, int projectionDim, int featureDim, ContrastiveOptions? options = null)
+        : this(hierarchy.Depth, projectionDim, featureDim, options) { }
+
+    /// <inheritdoc/>
+    public override string Method => "a-hmlc";
+
+    /// <summary>The soft mask of every level for backbone features <c>[..., F]</c>: H tensors <c>[..., D]</c> in (0, 1).</summary>
+    public Tensor[] Masks(Tensor features) => mask_heads.Select(head => head.forward(features)).ToArray();
+
+    /// <inheritdoc/>
+    public override Tensor Loss(Tensor z, Tensor labels, Tensor? features = null)
+    {
+        if (features is null)
+            throw new ArgumentException("A-HMLC needs the backbone features [N, V, F] of every view to compute its level masks");
+        using var scope = NewDisposeScope();
+        labels = CheckInputs(z, labels);
+        if (labels.shape[1] != Levels || z.shape[2] != ProjectionDim)
+            throw new ArgumentException($"A-HMLC was built for {Levels} levels and {ProjectionDim} dims, got labels " +
+                $"[{string.Join(", ", labels.shape)}] and z [{string.Join(", ", z.shape)}]");
+        if (features.dim() != 3 || features.shape[0] != z.shape[0] || features.shape[1] != z.shape[1] || features.shape[2] != FeatureDim)
+            throw new ArgumentException($"features must be [{z.shape[0]}, {z.shape[1]}, {FeatureDim}], got [{string.Join(", ", features.shape)}]");
+        var same = LevelPositives.PrefixMasks(labels);
+        var levels = new List<ContrastLevel>();
+        var masks = Masks(features.to(z.dtype));
+        for (int h = 0; h < Levels; h++)
+        {
+            var masked = nn.functional.normalize(z * masks[h], dim: -1);
+            levels.Add(new ContrastLevel(LevelPositives.Logits(masked, options.Temperature), same[h]));
+        }
+        if (options.InstanceLevel)
+            levels.Add(new ContrastLevel(LevelPositives.Logits(z, options.Temperature), LevelPositives.InstanceMask(z.shape[0], z.device)));
+        var how = new LevelCombination(true, options.FeatureMethodsConstraint, options.HiConEForm,
+            options.InverseFrequency ?? true, options.BatchReduction, options.Temperature, options.BaseTemperature);
+        return HierarchicalContrast.Loss(levels, (int)z.shape[1], how).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,95 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbor.Models.Graph;
+
+/// <summary>
+/// The incoming edges of every node of a graph, read once from a dense adjacency <c>adj[dst, src] = 1</c> (row i lists
+/// what node i aggregates). Class trees are sparse (a node receives from its parent and itself), so layers gather each
+/// node's in-neighbours from a padded table <c>[N, K]</c> (K = largest in-degree) instead of multiplying N×N matrices;
+/// when the graph is dense they fall back to the masked N×N form. Both compute the same function.
+/// </summary>
+public sealed class GraphNeighbours : IDisposable
+{
+    /// <summary>Auto picks the dense form when K · this > N (gathering K·N rows then costs about as much as N²).</summary>
+    const int DenseWhenDegreeTimes = 4;
+
+    /// <summary>Number of nodes.</summary>
+    public int NodeCount { get; }
+
+    /// <summary>Largest in-degree (K).</summary>
+    public int MaxInDegree { get; }
+
+    /// <summary>True when layers use the dense masked N×N form.</summary>
+    public bool UseDense { get; }
+
+    /// <summary>Dense edge mask [N, N], bool, <c>[dst, src]</c>.</summary>
+    public Tensor EdgeMask { get; }
+
+    /// <summary>In-neighbour table [N, K] (int64): source node ids per destination, padded with the node itself.</summary>
+    public Tensor Sources { get; }
+
+    /// <summary>[N, K] bool: which entries of <see cref="Sources"/> are real edges.</summary>
+    public Tensor SourceMask { get; }
+
+    /// <summary>Flattened <see cref="Sources"/> [N·K], ready for index_select.</summary>
+    internal Tensor FlatSources { get; }
+
+    /// <param name="adjacency">Float or bool [N, N] with <c>adj[dst, src] ≠ 0</c> for an edge src → dst.</param>
+    /// <param name="aggregation">Gather, dense, or chosen from the degree (default).</param>
+    public GraphNeighbours(Tensor adjacency, GraphAggregation aggregation = GraphAggregation.Auto)
+    {
+        if (adjacency.dim() != 2 || adjacency.shape[0] != adjacency.shape[1])
+            throw new ArgumentException($"adjacency must be square [N, N], got [{string.Join(", ", adjacency.shape)}]", nameof(adjacency));
+        using var scope = torch.NewDisposeScope();
+        NodeCount = (int)adjacency.shape[0];
+        var mask = adjacency.detach().to(torch.CPU).ne(0);
+        var degree = mask.sum(1, type: ScalarType.Int64);
+        var empty = degree.eq(0).nonzero().flatten();
+        if (empty.numel() > 0)
+            throw new ArgumentException($"node {empty[0].item<long>()} has no incoming edge (every node needs at least its self-loop)",
+                nameof(adjacency));
+        MaxInDegree = (int)degree.max().item<long>();
+        UseDense = aggregation switch
+        {
+            GraphAggregation.Dense => true,
+            GraphAggregation.Gather => false,
+            _ => (long)MaxInDegree * DenseWhenDegreeTimes > NodeCount,
+        };
+
+        // Sort each row so real edges come first (stable: ascending source id); pad with the node's own id, masked out.
+        // Keys are unique per row (edge flag first, then lower source id), so the order does not depend on sort stability.
+        var sourceIds = torch.arange(NodeCount, dtype: ScalarType.Int64);
+        var key = mask.to(ScalarType.Int64) * NodeCount + (NodeCount - 1 - sourceIds);
+        var order = key.argsort(dim: 1, descending: true).narrow(1, 0, MaxInDegree);
+        var present = mask.gather(1, order);
+        var self = sourceIds.unsqueeze(1).expand(NodeCount, MaxInDegree);
+        var sources = torch.where(present, order, self);
+
+        // Detached from every dispose scope: the table lives as long as this object (a head built inside a caller's
+        // scope must not lose it when that scope ends).
+        EdgeMask = mask.to(adjacency.device).DetachFromDisposeScope();
+        Sources = sources.contiguous().to(adjacency.device).DetachFromDisposeScope();
+        SourceMask = present.contiguous().to(adjacency.device).DetachFromDisposeScope();
+        FlatSources = Sources.flatten().DetachFromDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        EdgeMask.Dispose();
+        Sources.Dispose();
+        SourceMask.Dispose();
+        FlatSources.Dispose();
+    }
+}
+
+/// <summary>How a graph layer sums over incoming edges; all give the same result.</summary>
+public enum GraphAggregation
+{
+    /// <summary>Gather for sparse graphs (class trees), dense for dense ones.</summary>
+    Auto,
+    /// <summary>Gather each node's in-neighbours from a padded [N, K] table.</summary>
+    Gather,
+    /// <summary>Masked N×N attention matrix.</summary>
+    Dense,
+}

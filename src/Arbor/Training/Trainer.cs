@@ -1,0 +1,119 @@
+using Arbor.Data;
+using Arbor.Training.Optimizers;
+using static TorchSharp.torch;
+
+namespace Arbor.Training;
+
+/// <summary>
+/// The one training loop of every method: seeded epochs of batches, a cosine schedule with warm-up per step, a dispose
+/// scope per step, validation after every epoch with the best epoch kept, an atomic checkpoint after every epoch, exact
+/// resume, and a clean stop on cancellation (Ctrl-C) that leaves the last epoch's checkpoint intact.
+/// </summary>
+public sealed class Trainer
+{
+    readonly TrainerOptions _options;
+    readonly ProgressReporter _progress;
+    readonly CancellationToken _cancel;
+
+    /// <summary>Raised after each epoch's checkpoint is written.</summary>
+    public event Action<EpochRecord>? EpochFinished;
+
+    public Trainer(TrainerOptions options, ProgressReporter progress, CancellationToken cancel = default)
+    {
+        _options = options;
+        _progress = progress;
+        _cancel = cancel;
+    }
+
+    /// <summary>Where and how to checkpoint; null to train without files (tests, linear probes).</summary>
+    public sealed record CheckpointPlan(RunFolder Run, CheckpointIdentity Identity, string ConfigJson, bool Resume);
+
+    /// <summary>Outcome: epochs run, the best epoch by validation and its score, and per-epoch history for the log.</summary>
+    public sealed record Outcome(int Epochs, int BestEpoch, double BestScore, IReadOnlyList<EpochRecord> History);
+
+    public sealed record EpochRecord(int Epoch, double Loss, double LearningRate, double Seconds, double ResidentMiB, EpochValidation? Validation);
+
+    /// <summary>
+    /// Trains <paramref name="task"/> on <paramref name="train"/> for the configured epochs. After every epoch
+    /// <paramref name="validate"/> (optional) scores the model; with a checkpoint plan, the latest state goes to
+    /// checkpoint.safetensors and the best-scoring state to best.safetensors.
+    /// </summary>
+    public Outcome Fit(ITrainingTask task, BatchLoader train, Func<int, EpochValidation>? validate = null, CheckpointPlan? plan = null)
+    {
+        int stepsPerEpoch = train.BatchesPerEpoch;
+        if (stepsPerEpoch == 0) throw new ArborException("the training split is smaller than one batch; lower --batch");
+        int totalSteps = _options.Epochs * stepsPerEpoch;
+        var schedule = new LearningRateSchedule(_options.LearningRate, totalSteps,
+            (int)Math.Round(_options.WarmupEpochs * stepsPerEpoch), _options.MinLearningRateFactor);
+        using var optimizer = OptimizerFactory.Create(_options.Optimizer, task.TrainableParameters, _options.LearningRate,
+            _options.WeightDecay, _options.Momentum);
+
+        var history = new List<EpochRecord>();
+        int startEpoch = 0, step = 0, bestEpoch = -1;
+        double bestScore = double.NegativeInfinity;
+        if (plan is { Resume: true })
+        {
+            var progress = Checkpoint.Load(plan.Run.CheckpointFile, task.Model, plan.Identity, optimizer)
+                           ?? throw new ArborException("checkpoint has no training progress to resume from", plan.Run.CheckpointFile);
+            (startEpoch, step, bestScore, bestEpoch) = (progress.EpochsDone, progress.StepsDone, progress.BestScore, progress.BestEpoch);
+            _progress.Line($"resuming after epoch {startEpoch} of {_options.Epochs}");
+            plan.Run.Log($"resumed after epoch {startEpoch}");
+        }
+
+        for (int epoch = startEpoch; epoch < _options.Epochs; epoch++)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            // Anything in the task that draws from torch's global generator is seeded per epoch, so a resumed run
+            // draws exactly what an uninterrupted one would have.
+            manual_seed(_options.Seed * 100_003L + epoch);
+            task.Model.train();
+            task.OnEpochStart(epoch);
+            _progress.Start($"epoch {epoch + 1}/{_options.Epochs}", stepsPerEpoch);
+            double lossSum = 0;
+            int batches = 0;
+            foreach (var batch in train.GetBatches(epoch, _cancel))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    _cancel.ThrowIfCancellationRequested();
+                    optimizer.LearningRate = schedule.RateAt(step);
+                    optimizer.ZeroGrad();
+                    var loss = task.Loss(batch);
+                    float value = loss.item<float>();
+                    if (!float.IsFinite(value))
+                        throw new ArborException($"training diverged: loss is {value} at epoch {epoch + 1}, step {batches + 1}; lower --lr");
+                    loss.backward();
+                    optimizer.Step();
+                    lossSum += value;
+                    batches++;
+                    step++;
+                }
+                _progress.Step(batches, $"loss {lossSum / batches:F4}");
+            }
+            optimizer.ZeroGrad();
+            double seconds = _progress.Elapsed;
+            task.Model.eval();
+            EpochValidation? validation;
+            using (no_grad()) validation = validate?.Invoke(epoch);
+            bool improved = validation is not null && validation.Score > bestScore;
+            if (improved) { bestScore = validation!.Score; bestEpoch = epoch; }
+            var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, batches), schedule.RateAt(Math.Max(0, step - 1)),
+                seconds, MemoryProbe.ResidentMiB(), validation);
+            history.Add(record);
+            var line = $"epoch {epoch + 1}/{_options.Epochs}  loss {record.Loss:F4}  lr {record.LearningRate:G3}  " +
+                       $"{seconds:F1}s  rss {record.ResidentMiB:F0} MiB" + (validation is null ? "" : $"  val {validation.Summary}" + (improved ? " *" : ""));
+            _progress.Line(line);
+            if (plan is not null)
+            {
+                plan.Run.Log(line);
+                var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch);
+                Checkpoint.Save(plan.Run.CheckpointFile, task.Model, plan.Identity, progress, optimizer.State(), plan.ConfigJson);
+                if (improved || validation is null)
+                    Checkpoint.Save(plan.Run.BestCheckpointFile, task.Model, plan.Identity, progress, null, plan.ConfigJson);
+            }
+            EpochFinished?.Invoke(record);
+        }
+        return new Outcome(_options.Epochs, bestEpoch, bestScore, history);
+    }
+}

@@ -1,0 +1,15 @@
+namespace Arbor.Training;
+
+/// <summary>Optimisation settings shared by every method.</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 10;
+    public string Optimizer { get; init; } = "sgd";
+    public double LearningRate { get; init; } = 0.05;
+    public double WeightDecay { get; init; } = 1e-4;
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>Linear warm-up length in epochs (fractional allowed), then cosine to <see cref="MinLearningRateFactor"/>.</summary>
+    public double WarmupEpochs { get; init; } = 1;
+    public double MinLearningRateFactor { get; init; } = 0.0;
+    public int Seed { get; init; } = 0;
+}
