@@ -76,10 +76,10 @@ internal static class DataCommand
             o.WriteLine($"image size: {(shape is { } s ? $"{s.Channels}×{s.Height}×{s.Width}" : "varies (decoded from files)")}");
             var named = new[] { ("train", splits.Train), ("validation", splits.Validation), ("test", splits.Test) };
             o.WriteLine();
-            o.WriteLine($"{"split",-12}{"images",10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l => $"{h.LevelNames[l - 1] + " classes",18}")));
+            o.WriteLine($"{"split",-12}{"images",10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l => $"  {h.LevelNames[l - 1] + " classes",18}")));
             foreach (var (name, d) in named)
                 o.WriteLine($"{name,-12}{d.Count,10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l =>
-                    $"{$"{d.CountPerClass(l).Count(c => c > 0)}/{h.ClassesAt(l)}",18}")));
+                    $"  {$"{d.CountPerClass(l).Count(c => c > 0)}/{h.ClassesAt(l)}",18}")));
             for (int level = 1; level <= h.Depth; level++)
             {
                 o.WriteLine();
