@@ -25,7 +25,7 @@ internal static class DataCommand
                           "emoji packages or an image-folder tree) or a manifest .csv.",
         };
         public readonly Option<string?> Root = new("--root") { Description = "Folder holding a named dataset (overrides its default place)." };
-        public readonly Option<string?> Hierarchy = new("--hierarchy") { Description = "Hierarchy: a built-in name (fashion-mnist, cifar-100)." };
+        public readonly Option<string?> Hierarchy = new("--hierarchy") { Description = "Hierarchy: a built-in name (fashion-mnist, cifar-100) or a file (.json, .txt, .csv)." };
         public readonly Option<int> Seed = new("--seed") { Description = "Seed of the validation/test carving.", DefaultValueFactory = _ => 0 };
         public readonly Option<double> ValidationFraction = new("--validation-fraction")
         {
@@ -55,13 +55,8 @@ internal static class DataCommand
         }
     }
 
-    /// <summary>
-    /// The one place the data commands turn a --hierarchy argument into a hierarchy.
-    /// TODO(lead, after issue 2 merges): replace with HierarchyLoader.Load(nameOrPath) to accept JSON/CSV/txt files too.
-    /// </summary>
-    static ClassHierarchy? ResolveHierarchy(string? nameOrPath) => nameOrPath is null ? null
-        : BuiltInHierarchies.TryGet(nameOrPath)
-          ?? throw new ArborException($"unknown hierarchy '{nameOrPath}'; built-in: {string.Join(", ", BuiltInHierarchies.Names)}");
+    /// <summary>The one place the data commands turn a --hierarchy argument (built-in name or file) into a hierarchy.</summary>
+    static ClassHierarchy? ResolveHierarchy(string? nameOrPath) => nameOrPath is null ? null : HierarchyLoader.Load(nameOrPath);
 
     static Command Info()
     {
@@ -81,10 +76,10 @@ internal static class DataCommand
             o.WriteLine($"image size: {(shape is { } s ? $"{s.Channels}×{s.Height}×{s.Width}" : "varies (decoded from files)")}");
             var named = new[] { ("train", splits.Train), ("validation", splits.Validation), ("test", splits.Test) };
             o.WriteLine();
-            o.WriteLine($"{"split",-12}{"images",10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l => $"{h.LevelNames[l - 1] + " classes",18}")));
+            o.WriteLine($"{"split",-12}{"images",10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l => $"  {h.LevelNames[l - 1] + " classes",18}")));
             foreach (var (name, d) in named)
                 o.WriteLine($"{name,-12}{d.Count,10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l =>
-                    $"{$"{d.CountPerClass(l).Count(c => c > 0)}/{h.ClassesAt(l)}",18}")));
+                    $"  {$"{d.CountPerClass(l).Count(c => c > 0)}/{h.ClassesAt(l)}",18}")));
             for (int level = 1; level <= h.Depth; level++)
             {
                 o.WriteLine();

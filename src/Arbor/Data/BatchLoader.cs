@@ -179,12 +179,13 @@ public sealed class BatchLoader : IEnumerable<Batch>
             }
             case FileImageDataset files:
             {
+                // Decode straight into the batch tensor's memory: no managed buffer per batch (large-object GCs).
                 int plane = 3 * size * size;
-                var bytes = new byte[(long)b * plane];
+                var pixels = torch.empty(new long[] { b, 3, size, size }, ScalarType.Byte);
                 var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.DecodeThreads) };
                 try
                 {
-                    Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, bytes.AsSpan(i * plane, plane)));
+                    Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, pixels.bytes.Slice(i * plane, plane)));
                 }
                 catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                 {
@@ -192,7 +193,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
                     throw;
                 }
-                return torch.tensor(bytes, new long[] { b, 3, size, size }).to_type(ScalarType.Float32).div_(255f);
+                return pixels.to_type(ScalarType.Float32).div_(255f);
             }
             default:
             {

@@ -69,3 +69,30 @@ public class DataCommandTests
         Assert.False(File.Exists(tmp.File("x.png")));
     }
 }
+
+public class DataCommandManifestTests
+{
+    [Fact]
+    public void InfoReadsAManifestWithAHierarchyFile()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var rows = new List<string>();
+        foreach (var (leaf, color) in new[] { ("cat", SKColors.Red), ("dog", SKColors.Blue), ("car", SKColors.Lime), ("bus", SKColors.Gray) })
+            for (int i = 0; i < 5; i++)
+            {
+                DataFixtures.WritePng(tmp.File($"{leaf}{i}.png"), 8, 8, color);
+                rows.Add($"{leaf}{i}.png,{leaf}");
+            }
+        File.WriteAllLines(tmp.File("m.csv"), rows);
+        File.WriteAllText(tmp.File("h.json"), """{"levels":["coarse","fine"],"tree":{"animal":["cat","dog"],"vehicle":["car","bus"]}}""");
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = ArborCli.Run(new[] { "data", "info", tmp.File("m.csv"), "--hierarchy", tmp.File("h.json") }, o, e);
+        Assert.True(code == 0, e.ToString());
+        Assert.Contains("image size: varies", o.ToString());
+        Assert.Matches(@"test\s+4\s", o.ToString());
+        // Without a hierarchy a manifest is an error naming it.
+        Assert.Equal(2, ArborCli.Run(new[] { "data", "info", tmp.File("m.csv") }, new StringWriter(), e));
+        Assert.Contains("m.csv", e.ToString());
+    }
+}
