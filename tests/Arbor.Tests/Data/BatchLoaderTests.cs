@@ -97,6 +97,12 @@ public class BatchLoaderTests
         public Tensor Apply(Tensor images, torch.Generator generator) => throw new InvalidOperationException("boom");
     }
 
+}
+
+/// <summary>Native memory stays flat over epochs (runs alone: it counts every live tensor in the process).</summary>
+[Collection(ProcessWideStateCollection.Name)]
+public class BatchLoaderMemoryTests
+{
     [Fact]
     public void LiveTensorCountStaysFlatOverEpochs()
     {
