@@ -7,13 +7,7 @@ namespace Arbor.Tests.Clip;
 
 public class ClipEmbedCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void EmbedMatchesReferenceOutputsOfTheFixture()

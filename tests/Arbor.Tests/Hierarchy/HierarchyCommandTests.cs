@@ -5,13 +5,7 @@ namespace Arbor.Tests.Hierarchy;
 
 public class HierarchyCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void ShowFashionMnistPrintsTheTreeAndCounts()

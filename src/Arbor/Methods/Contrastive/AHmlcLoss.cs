@@ -67,18 +67,7 @@ public sealed class AHmlcLoss : ContrastiveObjective
                 $"[{string.Join(", ", labels.shape)}] and z [{string.Join(", ", z.shape)}]");
         if (features.dim() != 3 || features.shape[0] != z.shape[0] || features.shape[1] != z.shape[1] || features.shape[2] != FeatureDim)
             throw new ArgumentException($"features must be [{z.shape[0]}, {z.shape[1]}, {FeatureDim}], got [{string.Join(", ", features.shape)}]");
-        var same = LevelPositives.PrefixMasks(labels);
-        var levels = new List<ContrastLevel>();
         var masks = Masks(features.to(z.dtype));
-        for (int h = 0; h < Levels; h++)
-        {
-            var masked = nn.functional.normalize(z * masks[h], dim: -1);
-            levels.Add(new ContrastLevel(LevelPositives.Logits(masked, options.Temperature), same[h]));
-        }
-        if (options.InstanceLevel)
-            levels.Add(new ContrastLevel(LevelPositives.Logits(z, options.Temperature), LevelPositives.InstanceMask(z.shape[0], z.device)));
-        var how = new LevelCombination(true, options.FeatureMethodsConstraint, options.HiConEForm,
-            options.InverseFrequency ?? true, options.BatchReduction, options.Temperature, options.BaseTemperature);
-        return HierarchicalContrast.Loss(levels, (int)z.shape[1], how).MoveToOuterDisposeScope();
+        return HierarchicalContrast.MaskedLevelsLoss(z, labels, Levels, h => masks[h], options).MoveToOuterDisposeScope();
     }
 }

@@ -81,17 +81,6 @@ public sealed class GHmlcLoss : ContrastiveObjective
             throw new ArgumentException($"G-HMLC was built for {Levels} levels and {ProjectionDim} dims, got labels " +
                 $"[{string.Join(", ", labels.shape)}] and z [{string.Join(", ", z.shape)}]");
         var masks = level_masks.to(z.dtype, z.device);
-        var same = LevelPositives.PrefixMasks(labels);
-        var levels = new List<ContrastLevel>();
-        for (int h = 0; h < Levels; h++)
-        {
-            var masked = nn.functional.normalize(z * masks[h], dim: -1);
-            levels.Add(new ContrastLevel(LevelPositives.Logits(masked, options.Temperature), same[h]));
-        }
-        if (options.InstanceLevel)
-            levels.Add(new ContrastLevel(LevelPositives.Logits(z, options.Temperature), LevelPositives.InstanceMask(z.shape[0], z.device)));
-        var how = new LevelCombination(true, options.FeatureMethodsConstraint, options.HiConEForm,
-            options.InverseFrequency ?? true, options.BatchReduction, options.Temperature, options.BaseTemperature);
-        return HierarchicalContrast.Loss(levels, (int)z.shape[1], how).MoveToOuterDisposeScope();
+        return HierarchicalContrast.MaskedLevelsLoss(z, labels, Levels, h => masks[h], options).MoveToOuterDisposeScope();
     }
 }

@@ -15,6 +15,27 @@ internal static class HierarchicalContrast
     const double Excluded = -1e9;
 
     /// <summary>
+    /// The feature-identification loss shared by G-HMLC and A-HMLC: level h contrasts normalise(z ⊙ mask(h)) with that
+    /// level's prefix positives (plus the optional instance level on the unmasked z), combined with HiMulCon weights,
+    /// inverse-frequency weighting (on unless turned off) and the optional HiConE constraint.
+    /// </summary>
+    public static Tensor MaskedLevelsLoss(Tensor z, Tensor labels, int levelCount, Func<int, Tensor> maskOf, ContrastiveOptions options)
+    {
+        var same = LevelPositives.PrefixMasks(labels);
+        var levels = new List<ContrastLevel>();
+        for (int h = 0; h < levelCount; h++)
+        {
+            var masked = nn.functional.normalize(z * maskOf(h), dim: -1);
+            levels.Add(new ContrastLevel(LevelPositives.Logits(masked, options.Temperature), same[h]));
+        }
+        if (options.InstanceLevel)
+            levels.Add(new ContrastLevel(LevelPositives.Logits(z, options.Temperature), LevelPositives.InstanceMask(z.shape[0], z.device)));
+        var how = new LevelCombination(true, options.FeatureMethodsConstraint, options.HiConEForm,
+            options.InverseFrequency ?? true, options.BatchReduction, options.Temperature, options.BaseTemperature);
+        return Loss(levels, (int)z.shape[1], how);
+    }
+
+    /// <summary>
     /// The combined loss over <paramref name="levels"/> (ordered coarse → fine) for N samples in <paramref name="views"/>
     /// views. <paramref name="sampleWeights"/> (optional, <c>[N]</c>) multiplies every anchor's weight at every level.
     /// </summary>
