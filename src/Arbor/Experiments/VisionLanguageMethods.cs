@@ -50,7 +50,7 @@ public static class VisionLanguageMethods
             Channels = 3,
             Normalization = Normalization.Clip.Name,
         };
-        if (ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph) && method == "hgclip")
+        if (method == "hgclip" && ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph))
             CheckEveryClassHasImages(splits.Train);
         return resolved;
     }
