@@ -174,6 +174,6 @@ internal static class HgclipBench
 
     static List<string> ClassPromptWords(ClassHierarchy hierarchy) =>
         Methods.Prompting.ClassPrompts.PlaceholderTexts(hierarchy, 4).Concat(Methods.Prompting.ClassPrompts.TemplateTexts(hierarchy)).Append("a photo of a")
-            .SelectMany(t => System.Text.RegularExpressions.Regex.Matches(ClipTokenizer.Clean(t), @"[\p{L}]+|[^\s\p{L}\p{N}]+").Select(m => m.Value))
+            .SelectMany(t => System.Text.RegularExpressions.Regex.Matches(ClipTokenizer.Clean(t), @"[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+").Select(m => m.Value))
             .Distinct().OrderBy(w => w, StringComparer.Ordinal).ToList();
 }

@@ -22,7 +22,7 @@ internal static class ClipTinyFolder
         foreach (var f in new[] { "config.json", "model.safetensors" })
             File.Copy(Path.Combine(Fixture, f), Path.Combine(dir, f), overwrite: true);
         var texts = ClassPrompts.PlaceholderTexts(hierarchy, 4).Concat(ClassPrompts.TemplateTexts(hierarchy)).Append("a photo of a");
-        var words = texts.SelectMany(t => System.Text.RegularExpressions.Regex.Matches(ClipTokenizer.Clean(t), @"[\p{L}]+|[^\s\p{L}\p{N}]+")
+        var words = texts.SelectMany(t => System.Text.RegularExpressions.Regex.Matches(ClipTokenizer.Clean(t), @"[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+")
             .Select(m => m.Value)).Distinct().OrderBy(w => w, StringComparer.Ordinal).ToList();
 
         var vocab = new Dictionary<string, int>();
