@@ -40,7 +40,9 @@ public static class ClipPrototypes
     {
         ulong hash = 14695981039346656037UL;           // FNV-1a over the leaf ids
         foreach (var leaf in train.Leaves) hash = (hash ^ (uint)leaf) * 1099511628211UL;
-        return string.Join("\n", config.Dataset, Path.GetFullPath(config.DataRoot ?? "."), config.ValidationFraction, config.Seed,
+        static string Place(string? nameOrPath) => nameOrPath is null ? "(default)"
+            : File.Exists(nameOrPath) || Directory.Exists(nameOrPath) ? Path.GetFullPath(nameOrPath) : nameOrPath;
+        return string.Join("\n", Place(config.Dataset), Place(config.DataRoot), config.ValidationFraction, config.Seed,
             config.TrainLimit?.ToString() ?? "all", train.Name, train.Count, hash.ToString("x16"),
             $"{config.ImageSize}px/{config.Channels}ch/{config.Normalization}");
     }
