@@ -1,14 +1,89 @@
 using System.CommandLine;
+using Arbor.Data;
+using Arbor.Evaluation;
+using Arbor.Methods.ZeroShot;
+using Arbor.Models.Clip;
+using Arbor.Training;
+using TorchSharp;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor zeroshot`.</summary>
+/// <summary>`arbor zeroshot`: CLIP zero-shot classification at every level of a dataset's hierarchy → metrics.json.</summary>
 internal static class ZeroShotCommand
 {
     public static Command Build()
     {
-        var command = new Command("zeroshot", "CLIP zero-shot classification at every level. (not implemented yet)");
-        command.SetAction(result => { CommandOutput.Err(result).WriteLine("error: 'arbor zeroshot' is not implemented yet"); return 3; });
+        var clip = new Option<string>("--clip") { Description = "Hugging Face CLIP folder", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = $"dataset name ({string.Join(", ", DatasetCatalog.Names)}) or path", Required = true };
+        var output = new Option<string>("--out") { Description = "run folder to write metrics.json into", Required = true };
+        var split = new Option<string>("--split") { Description = "train, validation or test", DefaultValueFactory = _ => "test" };
+        var templates = new Option<string?>("--templates") { Description = "file with one prompt template per line ({name} = class name)" };
+        var marginalize = new Option<bool>("--marginalize") { Description = "score coarse levels by summing leaf probabilities" };
+        var logitScale = new Option<bool>("--logit-scale") { Description = "scale cosines by exp(logit_scale) instead of 100" };
+        var decoding = new Option<string>("--decoding") { Description = "independent or consistent", DefaultValueFactory = _ => "independent" };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var force = new Option<bool>("--force") { Description = "overwrite an existing run folder" };
+        var command = new Command("zeroshot", "CLIP zero-shot classification at every level; writes metrics.json.")
+        {
+            clip, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force,
+        };
+        command.SetAction(result =>
+        {
+            var decode = result.GetValue(decoding) switch
+            {
+                "independent" => Decoding.Independent,
+                "consistent" => Decoding.Consistent,
+                var d => throw new ArborException($"unknown decoding '{d}' (independent or consistent)"),
+            };
+            var templateList = ZeroShotOptions.DefaultTemplates;
+            if (result.GetValue(templates) is { } templateFile)
+            {
+                if (!File.Exists(templateFile)) throw new ArborException("templates file not found", templateFile);
+                templateList = File.ReadAllLines(templateFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+                if (templateList.Count == 0) throw new ArborException("templates file has no templates", templateFile);
+            }
+            int batch = result.GetValue(batchSize);
+            if (batch <= 0) throw new ArborException("--batch-size must be positive");
+
+            var clipDir = result.GetValue(clip)!;
+            using var model = ClipModel.Load(clipDir);
+            var tokenizer = ClipTokenizer.Load(clipDir);
+            var splits = DatasetCatalog.Open(result.GetValue(dataset)!);
+            var data = splits.Get(result.GetValue(split)!);
+            var run = RunFolder.CreateNew(result.GetValue(output)!, result.GetValue(force));
+            var options = new ZeroShotOptions
+            {
+                Templates = templateList,
+                Marginalize = result.GetValue(marginalize),
+                Scale = result.GetValue(logitScale) ? ZeroShotScale.LogitScale : ZeroShotScale.Hundred,
+            };
+            using var classifier = new ZeroShotClassifier(model, tokenizer, data.Hierarchy, options);
+            var loader = new BatchLoader(data, new BatchLoaderOptions
+            {
+                BatchSize = batch, Shuffle = false, ImageSize = model.Config.Vision.ImageSize, Channels = 3,
+                Normalization = Normalization.Clip, Resize = ResizeMode.ShorterSideThenCenterCrop,
+            });
+            var metrics = new MetricsAccumulator(data.Hierarchy, decode);
+            var err = CommandOutput.Err(result);
+            int done = 0;
+            foreach (var b in loader)
+            {
+                using (b)
+                using (var scope = torch.NewDisposeScope())
+                {
+                    metrics.Add(classifier.LevelLogits(b.Images), b.Leaves);
+                    done += b.Count;
+                }
+                if (done % (batch * 20) < batch) err.WriteLine($"{done}/{data.Count} images");
+            }
+            var report = metrics.Compute().ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
+            report.Write(run.MetricsFile);
+            var o = CommandOutput.Out(result);
+            foreach (var level in report.Levels)
+                o.WriteLine($"level {level.Level} ({level.Name}, {level.Classes} classes): top-1 {level.Top1:P2}, top-5 {level.Top5:P2}");
+            o.WriteLine($"full path {report.FullPath:P2}, consistency {report.Consistency:P2}; wrote {run.MetricsFile}");
+            return 0;
+        });
         return command;
     }
 }

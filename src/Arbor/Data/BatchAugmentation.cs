@@ -18,15 +18,16 @@ public enum CropKind
 {
     /// <summary>No crop.</summary>
     None,
-    /// <summary>Pad by <see cref="BatchAugmentation.Padding"/> pixels (zeros) and crop back at a random integer offset.</summary>
+    /// <summary>Pad by <see cref="BatchAugmentation.Padding"/> pixels (zeros) and crop back at a random integer offset (one gather).</summary>
     PadCrop,
     /// <summary>Crop a random area fraction and aspect ratio and resize it back (bilinear), as SimCLR / CLIP training.</summary>
     ResizedCrop,
 }
 
 /// <summary>
-/// Augmentation applied to a batch at once with torch ops: one affine_grid + grid_sample for crop and horizontal flip, then
-/// brightness, contrast and saturation jitter and random grayscale as per-sample factors. No per-image loop.
+/// Augmentation applied to a batch at once with torch ops: pad-crop and flip as one gather (resized crop as one
+/// affine_grid + grid_sample), then brightness and contrast as one per-sample affine map, saturation jitter and random
+/// grayscale. No per-image loop.
 /// </summary>
 public sealed record BatchAugmentation : IBatchTransform
 {
@@ -75,44 +76,23 @@ public sealed record BatchAugmentation : IBatchTransform
         Tensor Uniform(double lo, double hi) => torch.rand(new[] { b }, generator: generator).mul_(hi - lo).add_(lo);
 
         var x = images;
-        if (Crop != CropKind.None || FlipProbability > 0)
-        {
-            var sx = torch.ones(b);
-            var sy = torch.ones(b);
-            var tx = torch.zeros(b);
-            var ty = torch.zeros(b);
-            if (Crop == CropKind.ResizedCrop)
-            {
-                // Crop half-extents in normalised coordinates ([-1, 1] spans the image): area s, aspect r.
-                var area = Uniform(ScaleMin, ScaleMax);
-                var logRatio = Uniform(Math.Log(RatioMin), Math.Log(RatioMax)).exp_();
-                sx = (area * logRatio).sqrt_().clamp_(max: 1.0);
-                sy = (area / logRatio).sqrt_().clamp_(max: 1.0);
-                tx = Uniform(-1, 1).mul_(1 - sx);
-                ty = Uniform(-1, 1).mul_(1 - sy);
-            }
-            else if (Crop == CropKind.PadCrop)
-            {
-                // Integer shifts in [-p, p]: with align_corners=false a shift of k pixels is 2k/size and lands on pixel centres.
-                tx = torch.randint(-Padding, Padding + 1, new[] { b }, generator: generator).to_type(ScalarType.Float32).mul_(2.0 / w);
-                ty = torch.randint(-Padding, Padding + 1, new[] { b }, generator: generator).to_type(ScalarType.Float32).mul_(2.0 / h);
-            }
-            if (FlipProbability > 0)
-            {
-                var flip = torch.rand(new[] { b }, generator: generator).lt(FlipProbability);
-                sx = torch.where(flip, -sx, sx);
-            }
-            var zero = torch.zeros(b);
-            var theta = torch.stack(new[] { sx, zero, tx, zero, sy, ty }, dim: 1).reshape(b, 2, 3);
-            var grid = F.affine_grid(theta, new[] { b, c, h, w }, align_corners: false);
-            x = F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
-        }
+        if (Crop == CropKind.ResizedCrop) x = ResizedCropAndFlip(x, generator, Uniform);
+        else if (Crop == CropKind.PadCrop || FlipProbability > 0) x = ShiftAndFlip(x, generator, Crop == CropKind.PadCrop ? Padding : 0);
 
-        if (Brightness > 0) x = x * Uniform(1 - Brightness, 1 + Brightness).view(b, 1, 1, 1);
-        if (Contrast > 0)
+        // Brightness b then contrast c around the mean grey m fold into one affine map per sample:
+        // ((x·b − m·b)·c + m·b) = x·(b·c) + m·b·(1 − c).
+        if (Brightness > 0 || Contrast > 0)
         {
-            var mean = Gray(x).mean(new long[] { 1, 2, 3 }, keepdim: true);
-            x = (x - mean) * Uniform(1 - Contrast, 1 + Contrast).view(b, 1, 1, 1) + mean;
+            var scale = Brightness > 0 ? Uniform(1 - Brightness, 1 + Brightness) : torch.ones(b);
+            var offset = torch.zeros(b);
+            if (Contrast > 0)
+            {
+                var contrast = Uniform(1 - Contrast, 1 + Contrast);
+                var mean = Gray(x).mean(new long[] { 1, 2, 3 });
+                offset = mean * scale * (1 - contrast);
+                scale = scale * contrast;
+            }
+            x = torch.addcmul(offset.view(b, 1, 1, 1), x, scale.view(b, 1, 1, 1), 1);
         }
         if (Saturation > 0 && c == 3)
         {
@@ -127,6 +107,54 @@ public sealed record BatchAugmentation : IBatchTransform
         if (Brightness > 0 || Contrast > 0 || Saturation > 0) x = x.clamp(0, 1);
         if (ReferenceEquals(x, images)) x = images.alias();
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Whole-pixel shifts in [-padding, padding] (zeros where the shifted image leaves the frame) and horizontal flips as one
+    /// gather over the flattened pixels: output (i, j) = input (i + dy, j' + dx) with j' = j or W − 1 − j.
+    /// </summary>
+    Tensor ShiftAndFlip(Tensor x, torch.Generator generator, int padding)
+    {
+        long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        var cols = torch.arange(w, dtype: ScalarType.Int64).unsqueeze(0).expand(b, w);
+        if (FlipProbability > 0)
+        {
+            var flip = torch.rand(new[] { b }, generator: generator).lt(FlipProbability).unsqueeze(1);
+            cols = torch.where(flip, (w - 1) - cols, cols);
+        }
+        var rows = torch.arange(h, dtype: ScalarType.Int64).unsqueeze(0).expand(b, h);
+        if (padding > 0)
+        {
+            rows = rows + torch.randint(-padding, padding + 1, new[] { b, 1 }, generator: generator);
+            cols = cols + torch.randint(-padding, padding + 1, new[] { b, 1 }, generator: generator);
+        }
+        var linear = rows.clamp(0, h - 1).unsqueeze(2) * w + cols.clamp(0, w - 1).unsqueeze(1);             // [B, H, W]
+        var shifted = x.reshape(b, c, h * w).gather(2, linear.view(b, 1, h * w).expand(b, c, h * w)).view(b, c, h, w);
+        if (padding == 0) return shifted;
+        var inside = rows.ge(0).logical_and(rows.lt(h)).unsqueeze(2).logical_and(cols.ge(0).logical_and(cols.lt(w)).unsqueeze(1));
+        return shifted.mul_(inside.unsqueeze(1));
+    }
+
+    /// <summary>Random area / aspect crop resized back to the input size, with flips, as one affine_grid + grid_sample.</summary>
+    Tensor ResizedCropAndFlip(Tensor x, torch.Generator generator, Func<double, double, Tensor> uniform)
+    {
+        long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        // Crop half-extents in normalised coordinates ([-1, 1] spans the image): area s, aspect r.
+        var area = uniform(ScaleMin, ScaleMax);
+        var ratio = uniform(Math.Log(RatioMin), Math.Log(RatioMax)).exp_();
+        var sx = (area * ratio).sqrt_().clamp_(max: 1.0);
+        var sy = (area / ratio).sqrt_().clamp_(max: 1.0);
+        var tx = uniform(-1, 1).mul_(1 - sx);
+        var ty = uniform(-1, 1).mul_(1 - sy);
+        if (FlipProbability > 0)
+        {
+            var flip = torch.rand(new[] { b }, generator: generator).lt(FlipProbability);
+            sx = torch.where(flip, -sx, sx);
+        }
+        var zero = torch.zeros(b);
+        var theta = torch.stack(new[] { sx, zero, tx, zero, sy, ty }, dim: 1).reshape(b, 2, 3);
+        var grid = F.affine_grid(theta, new[] { b, c, h, w }, align_corners: false);
+        return F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
     }
 
     /// <summary>Luma (ITU-R 601) [B, 1, H, W] of an RGB or grayscale batch.</summary>

@@ -95,6 +95,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
         {
             try
             {
+                if (Options.PrefetchTorchThreads is int threads) UseTorchThreadsOnThisThread(threads);
                 for (int b = 0; b < plan.Length; b++)
                 {
                     var batch = LoadBatch(plan[b], epoch, b);
@@ -178,12 +179,13 @@ public sealed class BatchLoader : IEnumerable<Batch>
             }
             case FileImageDataset files:
             {
+                // Decode straight into the batch tensor's memory: no managed buffer per batch (large-object GCs).
                 int plane = 3 * size * size;
-                var bytes = new byte[(long)b * plane];
+                var pixels = torch.empty(new long[] { b, 3, size, size }, ScalarType.Byte);
                 var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.DecodeThreads) };
                 try
                 {
-                    Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, bytes.AsSpan(i * plane, plane)));
+                    Parallel.For(0, b, parallel, i => files.DecodeInto(resolved[i].Index, size, Options.Resize, pixels.bytes.Slice(i * plane, plane)));
                 }
                 catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                 {
@@ -191,7 +193,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
                     throw;
                 }
-                return torch.tensor(bytes, new long[] { b, 3, size, size }).to_type(ScalarType.Float32).div_(255f);
+                return pixels.to_type(ScalarType.Float32).div_(255f);
             }
             default:
             {
@@ -225,6 +227,21 @@ public sealed class BatchLoader : IEnumerable<Batch>
         if (c == 1) return x.expand(-1, OutputShape.Channels, -1, -1).contiguous();
         if (c == 3 && OutputShape.Channels == 1) return BatchAugmentation.Gray(x);
         throw new ArborException($"{_dataset.Name}: cannot turn {c}-channel images into {OutputShape.Channels} channels");
+    }
+
+    /// <summary>
+    /// Sets the calling thread's intra-op thread count (OpenMP keeps it per thread) and puts libtorch's process default
+    /// back from a short-lived helper thread, so the trainer's threads keep theirs. Batch ops are small: intra-op threads
+    /// gain little on them and, on busy cores, spin-waiting costs many times the work (measured: 20× CPU at load 12).
+    /// </summary>
+    static void UseTorchThreadsOnThisThread(int threads)
+    {
+        int previous = torch.get_num_threads();
+        if (threads < 1 || threads == previous) return;
+        torch.set_num_threads(threads);
+        var restore = new Thread(() => torch.set_num_threads(previous));
+        restore.Start();
+        restore.Join();
     }
 
     /// <summary>A 31-bit seed from (seed, epoch, batch) — SplitMix64 mixing, stable across runs and platforms.</summary>

@@ -51,6 +51,12 @@ public sealed record BatchLoaderOptions
     /// <summary>Normalisation after augmentation. Default: the dataset's <see cref="ImageDataset.DefaultNormalization"/>.</summary>
     public Normalization? Normalization { get; init; }
 
+    /// <summary>
+    /// Torch intra-op threads of the prefetch thread (only that thread; null leaves it at the process default). Default 1:
+    /// batch ops are small, and on shared cores OpenMP spin-waiting costs far more than it gains.
+    /// </summary>
+    public int? PrefetchTorchThreads { get; init; } = 1;
+
     /// <summary>Threads decoding image files of one batch. Default: processor count.</summary>
     public int DecodeThreads { get; init; } = Environment.ProcessorCount;
 }

@@ -7,7 +7,7 @@ namespace Arbor.Data;
 /// The emoji image sets of the npm packages <c>emoji-datasource-{google,twitter,facebook}</c> (16.0.0), unpacked into a
 /// folder as <c>emoji-datasource-&lt;style&gt;/</c> (scripts/fetch-emoji.sh). The hierarchy is Unicode's
 /// category → subcategory → emoji (short_name) from <c>emoji.json</c>, without the "Component" category, leaves in
-/// <c>sort_order</c>. Each style has one 64 px image per emoji (<c>img/&lt;style&gt;/64/&lt;image&gt;</c>); styles are
+/// <c>sort_order</c>; a short_name equal to its subcategory or category gets " emoji" appended (e.g. "heart emoji"). Each style has one 64 px image per emoji (<c>img/&lt;style&gt;/64/&lt;image&gt;</c>); styles are
 /// domains: the training pool is made of the train styles, the test split is the test style.
 /// </summary>
 public static class EmojiDatasets
@@ -92,7 +92,11 @@ public static class EmojiDatasets
                 if (category == "Component") { i++; continue; }
                 var has = Styles.Where(s => e.TryGetProperty($"has_img_{s}", out var v) && v.ValueKind == JsonValueKind.True).ToHashSet();
                 int order = e.TryGetProperty("sort_order", out var so) && so.TryGetInt32(out var o) ? o : i;
-                list.Add(new Emoji(category, Need("subcategory"), Need("short_name"), Need("image"), order, has));
+                var subcategory = Need("subcategory");
+                var shortName = Need("short_name");
+                // Names must differ along a path; emoji.json has e.g. the emoji "heart" in the subcategory "heart".
+                if (shortName == subcategory || shortName == category) shortName += " emoji";
+                list.Add(new Emoji(category, subcategory, shortName, Need("image"), order, has));
                 i++;
             }
             if (list.Count == 0) throw new DatasetException("no emoji outside the Component category", path);

@@ -13,7 +13,7 @@ public enum ResizeMode
 
 /// <summary>
 /// Decodes PNG / JPEG / WebP with SkiaSharp into RGB bytes (channel planes). Transparent pixels are composited over white.
-/// Resizing is antialiased: Catmull-Rom bicubic when enlarging or shrinking by at most 2×, trilinear mipmaps beyond.
+/// Resizing: bilinear when enlarging; antialiased when shrinking (Catmull-Rom bicubic up to 2×, trilinear mipmaps beyond).
 /// </summary>
 public static class ImageDecoder
 {
@@ -63,17 +63,16 @@ public static class ImageDecoder
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         double shrink = Math.Max((double)source.Width / width, (double)source.Height / height);
-        var sampling = shrink > 2 ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+        // Enlarging: bilinear (Skia's cubic raster path costs ~10× more, 3.4 ms per 64→224 px image). Shrinking up to 2×:
+        // Catmull-Rom bicubic; beyond: trilinear mipmaps, so every source pixel contributes (antialiasing).
+        var sampling = shrink <= 1 ? new SKSamplingOptions(SKFilterMode.Linear)
+            : shrink > 2 ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
             : new SKSamplingOptions(SKCubicResampler.CatmullRom);
         using var paint = new SKPaint();
         canvas.DrawImage(image, source, new SKRect(0, 0, width, height), sampling, paint);
-        var rgba = new byte[4 * width * height];
-        unsafe
-        {
-            fixed (byte* p = rgba)
-                if (!surface.ReadPixels(info, (IntPtr)p, 4 * width, 0, 0))
-                    throw new InvalidOperationException("Skia could not read back pixels");
-        }
+        // Read the surface's own pixels (opaque after the white clear, so premultiplied = straight) without a copy.
+        using var pixmap = surface.PeekPixels() ?? throw new InvalidOperationException("Skia could not expose the surface pixels");
+        var rgba = pixmap.GetPixelSpan();
         int plane = width * height;
         for (int i = 0; i < plane; i++)
         {

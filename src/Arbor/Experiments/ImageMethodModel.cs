@@ -34,8 +34,8 @@ public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
         Hierarchy = hierarchy;
         var family = MethodCatalog.Get(method).Family;
         backbone = Backbones.Create(backboneName, inChannels);
-        head = method == "ce"
-            ? new LeafCrossEntropyHead(hierarchy, backbone.FeatureDim)
+        head = family == MethodFamily.Contrastive ? new LinearProbe(hierarchy, backbone.FeatureDim)
+            : method == "ce" ? new LeafCrossEntropyHead(hierarchy, backbone.FeatureDim)
             : new LevelHeads(hierarchy, backbone.FeatureDim);
         if (family == MethodFamily.Contrastive)
         {

@@ -39,7 +39,7 @@ public static class MethodCatalog
         new(MethodFamily.Supervised, "resnet20", 10, 128, "sgd", 0.1, 5e-4, 0.5, 0, 0, description);
 
     static MethodDefaults Contrastive(string description) =>
-        new(MethodFamily.Contrastive, "resnet20", 10, 256, "sgd", 0.3, 1e-4, 0.5, 0.1, 40, description);
+        new(MethodFamily.Contrastive, "resnet20", 10, 256, "sgd", 0.1, 1e-4, 0.5, 0.1, 40, description);
 
     // The HGCLIP recipe (paper / reference): SGD momentum 0.9, weight decay 1e-4, lr 3e-4, batch 64, cosine schedule.
     static MethodDefaults VisionLanguage(string description) =>

@@ -114,7 +114,7 @@ public sealed class TrainRun
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
-            Transform = BatchAugmentation.Contrastive(), Prefetch = 2,
+            Transform = BatchAugmentation.Contrastive(scaleMin: 0.8), Prefetch = 2,   // HMLC reference: crops of 0.8–1 of the image
         });
         // A fixed reference sample of training images for per-epoch validation (nearest class mean) and G-HMLC refits.
         var referenceIndices = Enumerable.Range(0, splits.Train.Count)
@@ -141,8 +141,8 @@ public sealed class TrainRun
         progress.Line("linear probe: extracting frozen features (no augmentation)");
         using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
         using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
-        double best = LinearProbe.Fit(model.Head, hierarchy, trainSet, valSet,
-            new LinearProbe.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
+        double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
+            new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");
         plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
     }

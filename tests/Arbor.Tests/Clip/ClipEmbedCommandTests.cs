@@ -51,6 +51,42 @@ public class ClipEmbedCommandTests
     }
 
     [Fact]
+    public void SimilarityTablePrintsOneSoftmaxRowPerImage()
+    {
+        using var dir = TestPaths.NewTempFolder();
+        var model = dir.File("clip");
+        Directory.CreateDirectory(model);
+        foreach (var f in new[] { "config.json", "model.safetensors" })
+            File.Copy(TestPaths.Fixture("clip-tiny", f), Path.Combine(model, f));
+        var vocab = new Dictionary<string, int>();
+        foreach (var c in "abcdefghijklmnopqrstuvwxyz") { vocab[c.ToString()] = vocab.Count; vocab[c + "</w>"] = vocab.Count; }
+        vocab["<|startoftext|>"] = 298;
+        vocab["<|endoftext|>"] = 299;
+        File.WriteAllText(Path.Combine(model, "vocab.json"), System.Text.Json.JsonSerializer.Serialize(vocab));
+        File.WriteAllText(Path.Combine(model, "merges.txt"), "#version: 0.2\n");
+        foreach (var (name, color) in new[] { ("red.png", new SkiaSharp.SKColor(220, 30, 30)), ("blue.png", new SkiaSharp.SKColor(20, 40, 200)) })
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(48, 40);
+            bitmap.Erase(color);
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(dir.File(name), png.ToArray());
+        }
+        var (code, output, err) = Run("clip", "embed", "--clip", model, "--images", dir.File("red.png"), dir.File("blue.png"),
+            "--texts", "a cat", "a dog", "a bird");
+        Assert.True(code == 0, err);
+        var lines = output.Trim().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("a bird", lines[0]);
+        foreach (var (line, name) in lines.Skip(1).Zip(new[] { "red.png", "blue.png" }))
+        {
+            Assert.StartsWith(name, line);
+            var probs = line[name.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(double.Parse).ToArray();
+            Assert.Equal(3, probs.Length);
+            Assert.Equal(1.0, probs.Sum(), 3);
+        }
+    }
+
+    [Fact]
     public void WrongInputsAreUserErrors()
     {
         using var dir = TestPaths.NewTempFolder();

@@ -72,6 +72,33 @@ public class ClipLoadingTests
     }
 
     [Fact]
+    public void ShardedCheckpointLoadsLikeTheSingleFile()
+    {
+        using var dir = TestPaths.NewTempFolder();
+        var folder = SavedModel(dir);
+        using var scope = NewDisposeScope();
+        using var single = ClipModel.Load(folder);
+        var path = Path.Combine(folder, "model.safetensors");
+        var map = new JsonObject();
+        using (var all = SafeTensors.Read(path))
+        {
+            var keys = all.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+            var shards = new[] { keys.Where(k => k.StartsWith("text_")), keys.Where(k => !k.StartsWith("text_")) };
+            for (int i = 0; i < 2; i++)
+            {
+                var shard = $"model-0000{i + 1}-of-00002.safetensors";
+                SafeTensors.Write(Path.Combine(folder, shard), shards[i].ToDictionary(k => k, k => all[k]));
+                foreach (var k in shards[i]) map[k] = shard;
+            }
+        }
+        File.Delete(path);
+        File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"), new JsonObject { ["weight_map"] = map }.ToJsonString());
+        using var sharded = ClipModel.Load(folder);
+        foreach (var (key, p) in single.state_dict())
+            Assert.True(p.eq(sharded.state_dict()[key]).all().item<bool>(), key);
+    }
+
+    [Fact]
     public void LegacyPositionIdsAreSkippedAndTheFixtureCarriesThem()
     {
         var header = SafeTensorsHeader.Read(TestPaths.Fixture("clip-tiny", "model.safetensors"));

@@ -74,6 +74,23 @@ public class FeatureMaskLossTests
     }
 
     [Fact]
+    public void MasksRecoverThreePlantedLevels()
+    {
+        using var scope = NewDisposeScope();
+        // 2 × 2 × 2 tree (leaf = 4·coarse + 2·mid child + fine child); 6 dimensions per level plus 6 noise dimensions.
+        var g = new torch.Generator(11);
+        var leaf = torch.arange(800) % 8;
+        var bits = new[] { leaf.div(4, rounding_mode: RoundingMode.floor), leaf.div(2, rounding_mode: RoundingMode.floor) % 2, leaf % 2 };
+        var signal = torch.cat(bits.Select(b => (b * 2 - 1).to(ScalarType.Float32).unsqueeze(1).expand(800, 6))
+            .Append(torch.zeros(800, 6)).ToArray(), 1);
+        var features = signal + 0.4f * torch.randn(800, 24, generator: g);
+        var labels = torch.stack(new[] { bits[0], leaf.div(2, rounding_mode: RoundingMode.floor), leaf }, 1);
+        var fit = new FeatureLevelIdentifier(3).Identify(features, labels);
+        for (int level = 0; level < 3; level++)
+            Assert.Equal(Enumerable.Range(6 * level, 6), fit.DimensionsOf(level).Where(d => d < 18));
+    }
+
+    [Fact]
     public void RefitIsDeterministic()
     {
         using var scope = NewDisposeScope();

@@ -64,6 +64,30 @@ public class BackboneTests
     }
 
     [Fact]
+    public void ModulesBuiltInsideADisposeScopeSurviveIt()
+    {
+        ResNet net;
+        ProjectionHead head;
+        Arbor.Methods.Contrastive.ContrastiveObjective objective;
+        Arbor.Methods.CrossEntropy.LeafCrossEntropyHead leafHead;
+        var hierarchy = Arbor.Hierarchy.BuiltInHierarchies.FashionMnist();
+        using (NewDisposeScope())
+        {
+            net = ResNet.ResNet20(1);
+            head = new ProjectionHead(64);
+            objective = Arbor.Methods.Contrastive.ContrastiveObjectives.Create("g-hmlc", hierarchy, 128, 64, new());
+            leafHead = new Arbor.Methods.CrossEntropy.LeafCrossEntropyHead(hierarchy, 64);
+        }
+        using var scope = NewDisposeScope();
+        var h = net.forward(torch.randn(4, 1, 28, 28));
+        var z = head.forward(h).reshape(2, 2, 128);
+        var labels = Arbor.Methods.Contrastive.LevelLabels.FromLeaves(hierarchy, torch.tensor(new long[] { 0, 0 }));
+        Assert.True(objective.Loss(z, labels).isfinite().item<bool>());
+        Assert.Equal(new long[] { 4, 2 }, leafHead.forward(h)[0].shape);
+        net.Dispose(); head.Dispose(); objective.Dispose(); leafHead.Dispose();
+    }
+
+    [Fact]
     public void UnknownBackboneListsTheValidNames()
     {
         var e = Assert.Throws<ArborException>(() => Backbones.Create("vgg11", 3));

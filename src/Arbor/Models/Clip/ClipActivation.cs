@@ -9,10 +9,21 @@ internal static class ClipActivation
     public static Func<Tensor, Tensor> Get(string name) => name switch
     {
         // OpenAI's CLIP: x · σ(1.702 x). TorchSharp has no quick_gelu.
-        "quick_gelu" => x => x * torch.sigmoid(x * 1.702),
+        "quick_gelu" => QuickGelu,
         "gelu" => x => nn.functional.gelu(x),
         "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => x => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
         "relu" => x => nn.functional.relu(x),
         _ => throw new ArgumentException($"unknown activation '{name}'"),
     };
+
+    /// <summary>
+    /// x · σ(1.702 x). Without autograd the two last steps run in place on one temporary: on large activations each
+    /// fresh tensor costs about as much as the arithmetic (allocation and first-touch page faults).
+    /// </summary>
+    static Tensor QuickGelu(Tensor x)
+    {
+        if (torch.is_grad_enabled()) return x * torch.sigmoid(x * 1.702);
+        var y = x * 1.702;
+        return y.sigmoid_().mul_(x);
+    }
 }

@@ -12,7 +12,7 @@ namespace Arbor.Experiments;
 /// cosine schedule; the epoch with the best validation score (mean top-1 over levels) is kept. Features are cached in
 /// memory, so this costs seconds, not epochs of the backbone.
 /// </summary>
-public static class LinearProbe
+public static class LinearProbeTrainer
 {
     public sealed record Options(int Epochs = 40, int BatchSize = 256, double LearningRate = 1e-2, double WeightDecay = 1e-4, int Seed = 0);
 

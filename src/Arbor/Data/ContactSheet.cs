@@ -1,0 +1,103 @@
+using Arbor.IO;
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arbor.Data;
+
+/// <summary>
+/// A labelled contact sheet: a grid of dataset images, each scaled up with its root-to-leaf label path printed under it,
+/// written as PNG atomically. For looking at data with one's own eyes (`arbor data preview`).
+/// </summary>
+public static class ContactSheet
+{
+    const int Tile = 128, TextHeight = 40, Pad = 6, MaxColumns = 8;
+
+    /// <summary>
+    /// Renders images <paramref name="indices"/> of <paramref name="dataset"/> to <paramref name="outPath"/>. Returns false when
+    /// no font was found (images drawn, labels not); the caller should then say so.
+    /// </summary>
+    public static bool Write(ImageDataset dataset, IReadOnlyList<int> indices, string outPath)
+    {
+        if (indices.Count == 0) throw new ArborException("nothing to preview: the split is empty", outPath);
+        int columns = Math.Min(MaxColumns, indices.Count), rows = (indices.Count + columns - 1) / columns;
+        int cellW = Tile + 2 * Pad, cellH = Tile + TextHeight + 2 * Pad;
+        using var surface = SKSurface.Create(new SKImageInfo(columns * cellW, rows * cellH, SKColorType.Rgba8888, SKAlphaType.Premul))
+            ?? throw new InvalidOperationException("Skia could not create a surface");
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        using var typeface = FindTypeface();
+        using var font = typeface is null ? null : new SKFont(typeface, 11);
+        using var textPaint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        using var framePaint = new SKPaint { Color = new SKColor(200, 200, 200), Style = SKPaintStyle.Stroke };
+        var h = dataset.Hierarchy;
+        for (int k = 0; k < indices.Count; k++)
+        {
+            int x = (k % columns) * cellW + Pad, y = (k / columns) * cellH + Pad;
+            using (var image = ToImage(dataset, indices[k]))
+            {
+                var sampling = image.Width * 2 <= Tile ? new SKSamplingOptions(SKFilterMode.Nearest) : new SKSamplingOptions(SKCubicResampler.CatmullRom);
+                float scale = Math.Min((float)Tile / image.Width, (float)Tile / image.Height);
+                float w = image.Width * scale, hh = image.Height * scale;
+                canvas.DrawImage(image, new SKRect(x + (Tile - w) / 2, y + (Tile - hh) / 2, x + (Tile + w) / 2, y + (Tile + hh) / 2), sampling);
+            }
+            canvas.DrawRect(x - 0.5f, y - 0.5f, Tile + 1, Tile + 1, framePaint);
+            if (font is null) continue;
+            // Label path coarse → fine; the leaf on its own line so it is never cut.
+            var path = h.PathOf(dataset.LeafOf(indices[k]));
+            var coarse = string.Join(" › ", Enumerable.Range(1, h.Depth - 1).Select(l => h.Node(l, path[l - 1]).Name));
+            var leaf = h.Node(h.Depth, path[^1]).Name;
+            canvas.DrawText(Fit(coarse, font, Tile), x, y + Tile + 14, SKTextAlign.Left, font, textPaint);
+            canvas.DrawText(Fit($"#{indices[k]} {leaf}", font, Tile), x, y + Tile + 28, SKTextAlign.Left, font, textPaint);
+        }
+        using var snapshot = surface.Snapshot();
+        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
+        AtomicFile.WriteAllBytes(outPath, png.AsSpan());
+        return font is not null;
+    }
+
+    static string Fit(string text, SKFont font, float width)
+    {
+        if (font.MeasureText(text) <= width) return text;
+        while (text.Length > 1 && font.MeasureText(text + "…") > width) text = text[..^1];
+        return text + "…";
+    }
+
+    static SKImage ToImage(ImageDataset dataset, int index)
+    {
+        using var scope = torch.NewDisposeScope();
+        var chw = dataset.GetImage(index);
+        if (chw.shape[0] == 1) chw = chw.expand(3, -1, -1);
+        var hwc = chw.permute(1, 2, 0).mul(255f).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
+        int height = (int)hwc.shape[0], width = (int)hwc.shape[1];
+        var rgb = hwc.data<byte>().ToArray();
+        var rgba = new byte[width * height * 4];
+        for (int i = 0; i < width * height; i++)
+        {
+            rgba[4 * i] = rgb[3 * i];
+            rgba[4 * i + 1] = rgb[3 * i + 1];
+            rgba[4 * i + 2] = rgb[3 * i + 2];
+            rgba[4 * i + 3] = 255;
+        }
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var data = SKData.CreateCopy(rgba);
+        return SKImage.FromPixels(info, data, width * 4) ?? throw new InvalidOperationException("Skia could not wrap pixels");
+    }
+
+    /// <summary>A sans-serif typeface: the system's, else a common font file (the Linux Skia build has no font manager).</summary>
+    static SKTypeface? FindTypeface()
+    {
+        var byName = SKTypeface.FromFamilyName("DejaVu Sans");
+        if (byName is not null && byName.GlyphCount > 0) return byName;
+        byName?.Dispose();
+        string[] files =
+        {
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+            "/System/Library/Fonts/Helvetica.ttc", @"C:\Windows\Fonts\arial.ttf",
+        };
+        foreach (var file in files)
+            if (File.Exists(file) && SKTypeface.FromFile(file) is { GlyphCount: > 0 } face) return face;
+        return null;
+    }
+}
