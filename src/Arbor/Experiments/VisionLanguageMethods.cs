@@ -95,8 +95,8 @@ public static class VisionLanguageMethods
             progress.Line("linear probe: extracting frozen CLIP image features (no augmentation)");
             using var trainSet = FeatureSet.Extract(new BatchLoader(splits.Train, TrainRun.EvaluationLoaderOptions(config, 256)), probe.Features);
             using var valSet = FeatureSet.Extract(validation, probe.Features);
-            double best = LinearProbe.Fit(probe.Head, hierarchy, trainSet, valSet,
-                new LinearProbe.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
+            double best = LinearProbeTrainer.Fit(probe.Head, hierarchy, trainSet, valSet,
+                new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
             plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
             return;

@@ -13,7 +13,7 @@ namespace Arbor.Experiments.VisionLanguage;
 /// </summary>
 public sealed class ClipLinearProbeModel : nn.Module, IHierarchicalModel
 {
-    readonly LevelHeads head;
+    readonly LinearProbe head;
     readonly ClipHolder _clip;
 
     sealed class ClipHolder(ClipModel model) { public ClipModel Model { get; } = model; }
@@ -23,13 +23,13 @@ public sealed class ClipLinearProbeModel : nn.Module, IHierarchicalModel
     {
         clip.Freeze();
         clip.eval();
-        head = new LevelHeads(hierarchy, clip.Config.ProjectionDim);
+        head = new LinearProbe(hierarchy, clip.Config.ProjectionDim);
         _clip = new ClipHolder(clip);
         RegisterComponents();
     }
 
     /// <summary>The per-level linear heads.</summary>
-    public LevelHeads Head => head;
+    public LinearProbe Head => head;
 
     /// <summary>The frozen CLIP.</summary>
     public ClipModel Clip => _clip.Model;
