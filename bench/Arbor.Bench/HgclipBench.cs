@@ -136,12 +136,7 @@ internal static class HgclipBench
         bool cosine = head.Options.Normalization == HgclipNormalization.Cosine;
         var t = nn.functional.normalize(textHat, dim: -1);
         var f = cosine ? nn.functional.normalize(embeds, dim: -1) : embeds;
-        // Prototype attention as HgclipHead.AttentionPooled computes it (internal to the library).
-        var protos = cosine ? nn.functional.normalize(protoHat, dim: -1) : protoHat;
-        var toks = cosine ? nn.functional.normalize(tokens, dim: -1) : tokens;
-        var attended = (toks.matmul(protos.t()) / head.Options.Alpha).softmax(-1).matmul(protos);
-        var pooled = attended.mean([1]) + attended.amax([1]);
-        if (cosine) pooled = nn.functional.normalize(pooled, dim: -1);
+        var pooled = head.AttentionPooled(protoHat, tokens, cosine);
         return logitScale.exp() * f.matmul(t.t()) + head.Options.Lambda2 * head.Options.AttentionScale * pooled.matmul(t.t());
     }
 
