@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Arbor.Cli;
+using Arbor.Experiments;
 using Arbor.Hierarchy;
 using Arbor.IO;
 using Arbor.Tests.Data;
@@ -155,5 +156,24 @@ public sealed class HgclipCommandTests : IDisposable
         (code, _, err) = Arbor("train", "-m", "hgclip", "-d", "fashion-mnist-embedded", "--clip", clip, "--train-limit", "3",
             "--parts", "text-prompt", "--epochs", "1", "--batch", "3", "-o", _tmp.File("run2"));
         Assert.True(code == 0, err);
+    }
+
+    [Fact]
+    public void AResumedHgclipRunEndsWithTheSameMetricsAsAnUninterruptedOne()
+    {
+        // Prompts, graph encoders, prototypes and optimiser state come back from the checkpoint; CLIP from its folder.
+        var config = new RunConfig
+        {
+            Method = "hgclip", Dataset = _data, ClipPath = _clipDir, Epochs = 2, BatchSize = 8, ValidationFraction = 0.25,
+            LearningRate = 1e-3, Seed = 3, Threads = 2,
+        };
+        var straight = TrainRun.Run(config, _tmp.File("straight"), new TrainRun.Options());
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => TrainRun.Run(config, _tmp.File("interrupted"), new TrainRun.Options
+        {
+            Cancellation = cancel.Token, AfterEpoch = epoch => { if (epoch == 1) cancel.Cancel(); },
+        }));
+        var resumed = TrainRun.Run(config, _tmp.File("interrupted"), new TrainRun.Options { Resume = true });
+        Assert.Equal(straight.ToJson(), resumed.ToJson());
     }
 }
