@@ -22,6 +22,8 @@ internal static class TrainCommand
         var hierarchy = new Option<string?>("--hierarchy") { Description = "Hierarchy file or built-in name (default: the dataset's own)" };
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
+        var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
+        var parts = new Option<string?>("--parts") { Description = "HGCLIP parts: text-prompt,text-graph,visual-prompt,visual-graph | all | none (default all)" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default: the method's)" };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default: the method's)" };
@@ -41,7 +43,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
+            method, dataset, hierarchy, dataRoot, backbone, clip, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
             probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
         };
         command.SetAction(result =>
@@ -53,6 +55,8 @@ internal static class TrainCommand
                 Hierarchy = result.GetValue(hierarchy),
                 DataRoot = result.GetValue(dataRoot),
                 Backbone = result.GetValue(backbone),
+                ClipPath = result.GetValue(clip),
+                Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
                 LearningRate = result.GetValue(lr),

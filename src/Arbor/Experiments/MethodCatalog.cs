@@ -32,7 +32,7 @@ public static class MethodCatalog
         ["coop"] = VisionLanguage("CoOp: learnable text context (shallow) on a frozen CLIP"),
         ["vpt"] = VisionLanguage("VPT: deep visual prompts on a frozen CLIP"),
         ["ivlp"] = VisionLanguage("IVLP: deep prompts in both CLIP towers (HGCLIP without graphs)"),
-        ["linear-probe"] = VisionLanguage("linear probe per level on frozen CLIP image features"),
+        ["linear-probe"] = VisionLanguage("linear probe per level on frozen CLIP image features") with { ProbeEpochs = 40 },
     };
 
     static MethodDefaults Supervised(string description) =>

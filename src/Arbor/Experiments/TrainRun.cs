@@ -41,7 +41,7 @@ public sealed class TrainRun
         var hierarchy = splits.Hierarchy;
         if (!options.Resume)
             config = defaults.Family == MethodFamily.VisionLanguage
-                ? VisionLanguageMethods.ResolveInput(config)
+                ? VisionLanguageMethods.ResolveInput(config, splits)
                 : config with
                 {
                     Channels = config.Channels ?? splits.Train.FixedShape?.Channels ?? 3,

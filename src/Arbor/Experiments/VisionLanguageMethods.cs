@@ -1,25 +1,143 @@
 using Arbor.Data;
+using Arbor.Evaluation;
+using Arbor.Experiments.VisionLanguage;
 using Arbor.Hierarchy;
+using Arbor.Methods.Hgclip;
+using Arbor.Methods.Prompting;
+using Arbor.Models.Clip;
 using Arbor.Training;
+using static TorchSharp.torch;
 
 namespace Arbor.Experiments;
 
 /// <summary>
-/// The CLIP-based methods (hgclip, coop, vpt, ivlp, linear-probe): building their model on a frozen CLIP, the input
-/// geometry CLIP wants, and their training. Filled in by the HGCLIP work (issue 6).
+/// The CLIP-based methods: <c>hgclip</c> (the parts of <c>--parts</c>, all by default), <c>coop</c> (shallow text
+/// context), <c>vpt</c> (deep visual prompts), <c>ivlp</c> (deep prompts in both towers = HGCLIP without graphs) and
+/// <c>linear-probe</c> (a linear head per level on frozen image features). They share the input geometry CLIP wants,
+/// a frozen CLIP reloaded from <c>--clip</c> (config.json records its path and the parts), and checkpoints holding only
+/// what trains (prompts, graph encoders, prototypes, probe heads).
 /// </summary>
 public static class VisionLanguageMethods
 {
-    /// <summary>Image size, channels and normalisation the run's CLIP expects, written into the config.</summary>
-    public static RunConfig ResolveInput(RunConfig config) =>
-        throw new ArborException($"method '{config.Method}' is not implemented yet");
+    /// <summary>
+    /// Checks the CLIP folder and the options, and writes the input geometry CLIP wants into the config: image size from
+    /// the vision config, 3 channels, CLIP normalisation, backbone <c>clip:&lt;folder name&gt;</c>, the full CLIP path and
+    /// (for hgclip) the canonical parts. A class without training images is an error when prototypes are needed.
+    /// </summary>
+    public static RunConfig ResolveInput(RunConfig config, DatasetSplits splits)
+    {
+        var method = config.Method;
+        if (string.IsNullOrWhiteSpace(config.ClipPath))
+            throw new ArborException($"method '{method}' needs a CLIP checkpoint: pass --clip DIR (a Hugging Face CLIP folder with " +
+                                     "config.json, model.safetensors, vocab.json, merges.txt)");
+        var clipDir = Path.GetFullPath(config.ClipPath);
+        if (!Directory.Exists(clipDir)) throw new ArborException("CLIP folder not found", clipDir);
+        var configPath = Path.Combine(clipDir, "config.json");
+        if (!File.Exists(configPath)) throw new ArborException("not a Hugging Face CLIP folder: missing config.json", clipDir);
+        var clipConfig = ClipConfig.Load(configPath);
+
+        string? parts = null;
+        if (method == "hgclip") parts = HgclipPartsParser.Format(HgclipPartsParser.Parse(config.Parts ?? "all"));
+        else if (config.Parts is not null)
+            throw new ArborException($"--parts selects HGCLIP's parts and applies to --method hgclip only, not '{method}'");
+
+        var resolved = config with
+        {
+            ClipPath = clipDir,
+            Parts = parts,
+            Backbone = $"clip:{Path.GetFileName(clipDir.TrimEnd(Path.DirectorySeparatorChar))}",
+            ImageSize = clipConfig.Vision.ImageSize,
+            Channels = 3,
+            Normalization = Normalization.Clip.Name,
+        };
+        if (method == "hgclip" && ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph))
+            CheckEveryClassHasImages(splits.Train);
+        return resolved;
+    }
 
     /// <summary>Builds the model (CLIP loaded from config.ClipPath, frozen; trainable parts freshly initialised).</summary>
-    public static IHierarchicalModel Create(RunConfig config, ClassHierarchy hierarchy) =>
-        throw new ArborException($"method '{config.Method}' is not implemented yet");
+    public static IHierarchicalModel Create(RunConfig config, ClassHierarchy hierarchy)
+    {
+        if (string.IsNullOrWhiteSpace(config.ClipPath))
+            throw new ArborException($"the run config of method '{config.Method}' has no clip_path");
+        var clip = ClipModel.Load(config.ClipPath);
+        try
+        {
+            if (config.Method == "linear-probe") return new ClipLinearProbeModel(clip, hierarchy);
+            var tokenizer = ClipTokenizer.Load(config.ClipPath);
+            return new HgclipModel(clip, tokenizer, hierarchy, ModelOptions(config));
+        }
+        catch
+        {
+            clip.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The model a vision-language method stands for.</summary>
+    public static HgclipModelOptions ModelOptions(RunConfig config) => config.Method switch
+    {
+        "hgclip" => new HgclipModelOptions { Parts = HgclipPartsParser.Parse(config.Parts ?? "all") },
+        "coop" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt, TextPrompt = PromptOptions.Shallow },
+        "vpt" => new HgclipModelOptions { Parts = HgclipParts.VisualPrompt },
+        "ivlp" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt | HgclipParts.VisualPrompt },
+        _ => throw new ArborException($"method '{config.Method}' is not a prompt or HGCLIP method"),
+    };
 
     /// <summary>Trains the model with the shared trainer; on return the model holds the weights selected on validation.</summary>
     public static void Train(RunConfig config, IHierarchicalModel model, DatasetSplits splits, Trainer trainer,
-        Trainer.CheckpointPlan plan, ProgressReporter progress) =>
-        throw new ArborException($"method '{config.Method}' is not implemented yet");
+        Trainer.CheckpointPlan plan, ProgressReporter progress)
+    {
+        var hierarchy = splits.Hierarchy;
+        var validation = new BatchLoader(splits.Validation, TrainRun.EvaluationLoaderOptions(config, 256));
+        if (model is ClipLinearProbeModel probe)
+        {
+            progress.Line("linear probe: extracting frozen CLIP image features (no augmentation)");
+            using var trainSet = FeatureSet.Extract(new BatchLoader(splits.Train, TrainRun.EvaluationLoaderOptions(config, 256)), probe.Features);
+            using var valSet = FeatureSet.Extract(validation, probe.Features);
+            double best = LinearProbeTrainer.Fit(probe.Head, hierarchy, trainSet, valSet,
+                new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
+            progress.Line($"linear probe: best validation mean top-1 {best:P2}");
+            plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+            return;
+        }
+
+        var hg = (HgclipModel)model;
+        if (hg.NeedsPrototypes)
+        {
+            using var prototypes = ClipPrototypes.Get(config, hg.Clip, splits.Train, hierarchy, progress);
+            hg.SetPrototypes(prototypes);
+        }
+        if (hg.TrainableParameters.Count == 0)
+        {
+            progress.Line("no trainable parts: CLIP is evaluated as it is (zero-shot, \"a photo of a {name}.\")");
+            plan.Run.Log("no trainable parts: zero-shot");
+            return;
+        }
+
+        var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+        {
+            BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Prefetch = 2,
+            ImageSize = config.ImageSize, Channels = 3, Normalization = Normalization.Clip,
+            Transform = new BatchAugmentation { FlipProbability = 0.5 },
+        });
+        trainer.Fit(new HgclipTask(hg), train, _ =>
+        {
+            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent);
+            return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
+        }, plan);
+        Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
+    }
+
+    /// <summary>Fails, naming them, when classes of the training split have no image (HGCLIP's prototypes need one each).</summary>
+    static void CheckEveryClassHasImages(ImageDataset train)
+    {
+        var hierarchy = train.Hierarchy;
+        var counts = train.CountPerLeaf();
+        var empty = Enumerable.Range(0, counts.Length).Where(l => counts[l] == 0).Select(l => hierarchy.Node(hierarchy.Depth, l).Name).ToArray();
+        if (empty.Length > 0)
+            throw new ArborException($"{empty.Length} class(es) have no training images: {string.Join(", ", empty.Take(10).Select(n => $"'{n}'"))}" +
+                                     (empty.Length > 10 ? ", …" : "") + "; HGCLIP's image prototypes need at least one training image per class",
+                                     train.Name);
+    }
 }

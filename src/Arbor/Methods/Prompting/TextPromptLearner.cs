@@ -1,0 +1,63 @@
+using Arbor.Models.Clip;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Arbor.Methods.Prompting;
+
+/// <summary>
+/// Learnable text context (CoOp when shallow, the text half of IVLP when deep): nCtx vectors of the text tower's width
+/// that replace the placeholder words of every class prompt at the input (<c>ctx</c>), and, when deep, fresh vectors that
+/// replace the hidden states at those positions before blocks 1..depth-1 (<c>deep_ctx</c>). The input context starts as
+/// the token embeddings of <see cref="PromptOptions.TextInit"/> ("a photo of a") when that text is exactly nCtx tokens,
+/// else N(0, std); the deep context starts N(0, std).
+/// </summary>
+public sealed class TextPromptLearner : nn.Module
+{
+#pragma warning disable IDE1006 // state-dict names
+    readonly Parameter ctx;
+    readonly Parameter? deep_ctx;
+#pragma warning restore IDE1006
+
+    /// <summary>Context tokens per layer.</summary>
+    public int ContextTokens { get; }
+
+    /// <summary>Layers with prompts (1 = shallow), after clamping to the text tower's depth.</summary>
+    public int Depth { get; }
+
+    /// <summary>True when the input context was initialised from the words of <see cref="PromptOptions.TextInit"/>.</summary>
+    public bool InitialisedFromWords { get; }
+
+    public TextPromptLearner(ClipModel clip, ClipTokenizer? tokenizer, PromptOptions? options = null) : base("text_prompt")
+    {
+        options ??= new PromptOptions();
+        options.Validate();
+        ContextTokens = options.ContextTokens;
+        Depth = options.DepthFor(clip.Config.Text.NumHiddenLayers);
+        int width = clip.Config.Text.HiddenSize;
+        using (no_grad())
+        {
+            var words = tokenizer?.Encode(options.TextInit);
+            Tensor init;
+            if (words is not null && words.Length == ContextTokens)
+            {
+                using var ids = tensor(words.Select(w => (long)w).ToArray());
+                init = clip.TextModel.Embeddings.Tokens(ids).detach().clone();
+                InitialisedFromWords = true;
+            }
+            else init = randn(ContextTokens, width) * options.InitStd;
+            ctx = new Parameter(init, requires_grad: true);
+            ctx.DetachFromDisposeScope();
+            if (Depth > 1)
+            {
+                deep_ctx = new Parameter(randn(Depth - 1, ContextTokens, width) * options.InitStd, requires_grad: true);
+                deep_ctx.DetachFromDisposeScope();
+            }
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>The hook argument for <see cref="ClipModel.EncodeText"/>: shallow context and per-block deep context.</summary>
+    public TextPrompts Prompts() =>
+        new(ctx, deep_ctx is null ? null : Enumerable.Range(0, Depth - 1).Select(i => deep_ctx[i]).ToArray());
+}

@@ -1,0 +1,49 @@
+using Arbor.Models.Clip;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Arbor.Methods.Prompting;
+
+/// <summary>
+/// Learnable visual prompts (VPT-deep, the vision half of IVLP): nCtx tokens of the vision tower's width appended after
+/// the patch tokens at the input (<c>ctx</c>); when deep, fresh tokens replace them before blocks 1..depth-1
+/// (<c>deep_ctx</c>). All start N(0, std).
+/// </summary>
+public sealed class VisualPromptLearner : nn.Module
+{
+#pragma warning disable IDE1006 // state-dict names
+    readonly Parameter ctx;
+    readonly Parameter? deep_ctx;
+#pragma warning restore IDE1006
+
+    /// <summary>Prompt tokens per layer.</summary>
+    public int ContextTokens { get; }
+
+    /// <summary>Layers with prompts (1 = shallow), after clamping to the vision tower's depth.</summary>
+    public int Depth { get; }
+
+    public VisualPromptLearner(ClipModel clip, PromptOptions? options = null) : base("visual_prompt")
+    {
+        options ??= new PromptOptions();
+        options.Validate();
+        ContextTokens = options.ContextTokens;
+        Depth = options.DepthFor(clip.Config.Vision.NumHiddenLayers);
+        int width = clip.Config.Vision.HiddenSize;
+        using (no_grad())
+        {
+            ctx = new Parameter(randn(ContextTokens, width) * options.InitStd, requires_grad: true);
+            ctx.DetachFromDisposeScope();
+            if (Depth > 1)
+            {
+                deep_ctx = new Parameter(randn(Depth - 1, ContextTokens, width) * options.InitStd, requires_grad: true);
+                deep_ctx.DetachFromDisposeScope();
+            }
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>The hook argument for the vision tower: input prompts and per-block deep prompts.</summary>
+    public VisionPrompts Prompts() =>
+        new(ctx, deep_ctx is null ? null : Enumerable.Range(0, Depth - 1).Select(i => deep_ctx[i]).ToArray());
+}
