@@ -34,18 +34,21 @@ internal static class ClipBench
         var imageBatch = new Option<int>("--image-batch") { DefaultValueFactory = _ => 8 };
         var textBatch = new Option<int>("--text-batch") { DefaultValueFactory = _ => 64 };
         var iterations = new Option<int>("--iterations") { Description = "timed batches per tower", DefaultValueFactory = _ => 4 };
+        var ops = new Option<bool>("--ops") { Description = "also time each op of one block of each tower, back to back" };
         var command = new Command("clip", "CLIP image- and text-tower throughput (inference mode)")
         {
-            clip, threads, imageBatch, textBatch, iterations,
+            clip, threads, imageBatch, textBatch, iterations, ops,
         };
         command.SetAction(result => Run(result.GetValue(clip), result.GetValue(threads), result.GetValue(imageBatch),
-            result.GetValue(textBatch), result.GetValue(iterations)));
+            result.GetValue(textBatch), result.GetValue(iterations), result.GetValue(ops)));
         return command;
     }
 
-    static int Run(string? dir, int threads, int imageBatch, int textBatch, int iterations)
+    static int Run(string? dir, int threads, int imageBatch, int textBatch, int iterations, bool ops)
     {
         torch.set_num_threads(threads);
+        iterations = Math.Max(1, iterations);
+        if (ops) ClipOpsBench.Run(VitB16, imageBatch, textBatch);
         torch.manual_seed(0);
         using var model = dir is null ? new ClipModel(VitB16) : ClipModel.Load(dir);
         model.eval();
@@ -56,28 +59,43 @@ internal static class ClipBench
         using var ids = torch.randint(0, c.Text.VocabSize - 1, [textBatch, c.Text.MaxPositionEmbeddings], dtype: ScalarType.Int64);
         ids[.., ^1] = torch.tensor((long)c.Text.EosTokenId);
 
-        double images = Measure(() => model.EncodeImage(pixels).Dispose(), iterations) is var s ? imageBatch / s : 0;
-        Console.WriteLine($"image tower: batch {imageBatch}: {images:F2} images/s ({1000 * imageBatch / images:F0} ms per batch)");
-        double texts = Measure(() => model.EncodeText(ids).Dispose(), iterations) is var t ? textBatch / t : 0;
-        Console.WriteLine($"text tower:  batch {textBatch} × {c.Text.MaxPositionEmbeddings} tokens: {texts:F1} texts/s ({1000 * textBatch / texts:F0} ms per batch)");
+        // Towers alternate batch by batch so a load from other processes weighs on both alike.
+        var imageTimes = new List<(double Wall, double Cpu)>();
+        var textTimes = new List<(double Wall, double Cpu)>();
+        model.EncodeImage(pixels).Dispose();
+        model.EncodeText(ids).Dispose();
+        for (int i = 0; i < iterations; i++)
+        {
+            imageTimes.Add(Measure(() => model.EncodeImage(pixels).Dispose()));
+            textTimes.Add(Measure(() => model.EncodeText(ids).Dispose()));
+        }
+        var (imageWall, imageCpu) = Median(imageTimes);
+        var (textWall, textCpu) = Median(textTimes);
+        Console.WriteLine($"image tower: batch {imageBatch}: {imageBatch / imageWall:F2} images/s " +
+            $"({1000 * imageWall:F0} ms wall, {1000 * imageCpu:F0} ms CPU per batch; median of {iterations})");
+        Console.WriteLine($"text tower:  batch {textBatch} × {c.Text.MaxPositionEmbeddings} tokens: {textBatch / textWall:F1} texts/s " +
+            $"({1000 * textWall:F0} ms wall, {1000 * textCpu:F0} ms CPU per batch; median of {iterations})");
+        Console.WriteLine($"text/image time per batch: {textWall / imageWall:F2} wall, {textCpu / imageCpu:F2} CPU " +
+            "(ViT-B/16 FLOPs: about 1.4)");
         Console.WriteLine($"load average after: {LoadAverage()}");
         return 0;
     }
 
-    /// <summary>Median seconds per call after one warm-up call.</summary>
-    static double Measure(Action step, int iterations)
+    /// <summary>Wall and process CPU seconds of one call.</summary>
+    static (double Wall, double Cpu) Measure(Action step)
     {
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
         step();
-        var times = new List<double>();
-        for (int i = 0; i < iterations; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            step();
-            times.Add(watch.Elapsed.TotalSeconds);
-        }
-        times.Sort();
-        return times[times.Count / 2];
+        double wall = watch.Elapsed.TotalSeconds;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu).TotalSeconds);
     }
+
+    /// <summary>The run with the median wall time.</summary>
+    static (double Wall, double Cpu) Median(List<(double Wall, double Cpu)> times) =>
+        times.OrderBy(t => t.Wall).ElementAt(times.Count / 2);
 
     static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -11,16 +11,45 @@ public sealed class ClipMlp : nn.Module
     readonly Linear fc1, fc2;
 #pragma warning restore IDE1006
     readonly Func<Tensor, Tensor> _activation;
+    readonly long _intermediate;
+
+    /// <summary>
+    /// Largest intermediate activation computed in one piece. glibc's malloc serves every block above 32 MB with fresh
+    /// mmap'd pages (that threshold cannot be raised), so a larger tensor pays a page fault per 4 KB page on first touch,
+    /// on every call; on this machine that made sigmoid over 40 MB about 20× slower per element than over 30 MB. The text
+    /// tower at batch 64 (64 × 77 × 2048 floats = 40 MB) crossed it; row chunks below it run at full speed.
+    /// </summary>
+    const long MaxActivationBytes = 24L << 20;
 
     public ClipMlp(int width, int intermediate, string activation) : base(nameof(ClipMlp))
     {
         fc1 = nn.Linear(width, intermediate);
         fc2 = nn.Linear(intermediate, width);
         _activation = ClipActivation.Get(activation);
+        _intermediate = intermediate;
         RegisterComponents();
     }
 
+    /// <summary>[.., width] → [.., width]; large inputs run in row chunks (each row is independent, so the result is the same).</summary>
     public Tensor Forward(Tensor x)
+    {
+        long width = x.shape[^1];
+        long rows = x.numel() / width;
+        long bytes = rows * _intermediate * x.element_size();
+        if (bytes <= MaxActivationBytes) return Dense(x);
+        long pieces = (bytes + MaxActivationBytes - 1) / MaxActivationBytes;
+        long step = (rows + pieces - 1) / pieces;
+        using var scope = torch.NewDisposeScope();
+        var flat = x.reshape(rows, width);
+        var outputs = new List<Tensor>();
+        for (long start = 0; start < rows; start += step)
+            outputs.Add(Dense(flat.narrow(0, start, Math.Min(step, rows - start))));
+        var shape = x.shape.ToArray();
+        shape[^1] = fc2.weight!.shape[0];
+        return torch.cat(outputs, 0).view(shape).MoveToOuterDisposeScope();
+    }
+
+    Tensor Dense(Tensor x)
     {
         using var h = fc1.forward(x);
         using var a = _activation(h);
