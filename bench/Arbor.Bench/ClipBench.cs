@@ -53,15 +53,15 @@ internal static class ClipBench
         using var model = dir is null ? new ClipModel(VitB16) : ClipModel.Load(dir);
         model.eval();
         var c = model.Config;
-        Console.WriteLine($"model: {(dir ?? "random ViT-B/16 shapes")}; threads {threads}; load average {LoadAverage()}");
+        Console.WriteLine($"model: {(dir ?? "random ViT-B/16 shapes")}; threads {torch.get_num_threads()} (inter-op {torch.get_num_interop_threads()}); load average {LoadAverage()}");
         using var mode = torch.inference_mode();
         using var pixels = torch.randn(imageBatch, c.Vision.NumChannels, c.Vision.ImageSize, c.Vision.ImageSize);
         using var ids = torch.randint(0, c.Text.VocabSize - 1, [textBatch, c.Text.MaxPositionEmbeddings], dtype: ScalarType.Int64);
         ids[.., ^1] = torch.tensor((long)c.Text.EosTokenId);
 
         // Towers alternate batch by batch so a load from other processes weighs on both alike.
-        var imageTimes = new List<(double Wall, double Cpu)>();
-        var textTimes = new List<(double Wall, double Cpu)>();
+        var imageTimes = new List<(double Wall, double Cpu, long Faults)>();
+        var textTimes = new List<(double Wall, double Cpu, long Faults)>();
         model.EncodeImage(pixels).Dispose();
         model.EncodeText(ids).Dispose();
         for (int i = 0; i < iterations; i++)
@@ -69,32 +69,45 @@ internal static class ClipBench
             imageTimes.Add(Measure(() => model.EncodeImage(pixels).Dispose()));
             textTimes.Add(Measure(() => model.EncodeText(ids).Dispose()));
         }
-        var (imageWall, imageCpu) = Median(imageTimes);
-        var (textWall, textCpu) = Median(textTimes);
+        var (imageWall, imageCpu, imageFaults) = Median(imageTimes);
+        var (textWall, textCpu, textFaults) = Median(textTimes);
         Console.WriteLine($"image tower: batch {imageBatch}: {imageBatch / imageWall:F2} images/s " +
-            $"({1000 * imageWall:F0} ms wall, {1000 * imageCpu:F0} ms CPU per batch; median of {iterations})");
+            $"({1000 * imageWall:F0} ms wall, {1000 * imageCpu:F0} ms CPU, {imageFaults} page faults per batch; median of {iterations})");
         Console.WriteLine($"text tower:  batch {textBatch} × {c.Text.MaxPositionEmbeddings} tokens: {textBatch / textWall:F1} texts/s " +
-            $"({1000 * textWall:F0} ms wall, {1000 * textCpu:F0} ms CPU per batch; median of {iterations})");
+            $"({1000 * textWall:F0} ms wall, {1000 * textCpu:F0} ms CPU, {textFaults} page faults per batch; median of {iterations})");
         Console.WriteLine($"text/image time per batch: {textWall / imageWall:F2} wall, {textCpu / imageCpu:F2} CPU " +
             "(ViT-B/16 FLOPs: about 1.4)");
         Console.WriteLine($"load average after: {LoadAverage()}");
         return 0;
     }
 
-    /// <summary>Wall and process CPU seconds of one call.</summary>
-    static (double Wall, double Cpu) Measure(Action step)
+    /// <summary>
+    /// Wall and process CPU seconds of one call, and the minor page faults it caused — a load-independent sign of
+    /// fresh memory being touched (glibc maps blocks above 32 MB anew on every allocation).
+    /// </summary>
+    static (double Wall, double Cpu, long Faults) Measure(Action step)
     {
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
+        long faults = MinorFaults();
         var watch = Stopwatch.StartNew();
         step();
         double wall = watch.Elapsed.TotalSeconds;
         process.Refresh();
-        return (wall, (process.TotalProcessorTime - cpu).TotalSeconds);
+        return (wall, (process.TotalProcessorTime - cpu).TotalSeconds, MinorFaults() - faults);
+    }
+
+    /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat; 0 elsewhere).</summary>
+    static long MinorFaults()
+    {
+        if (!File.Exists("/proc/self/stat")) return 0;
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7]); // fields after "(comm)" start at field 3, so minflt (field 10) is index 7
     }
 
     /// <summary>The run with the median wall time.</summary>
-    static (double Wall, double Cpu) Median(List<(double Wall, double Cpu)> times) =>
+    static (double Wall, double Cpu, long Faults) Median(List<(double Wall, double Cpu, long Faults)> times) =>
         times.OrderBy(t => t.Wall).ElementAt(times.Count / 2);
 
     static string LoadAverage() =>
