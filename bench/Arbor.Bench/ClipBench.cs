@@ -98,7 +98,7 @@ internal static class ClipBench
     }
 
     /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat; 0 elsewhere).</summary>
-    static long MinorFaults()
+    internal static long MinorFaults()
     {
         if (!File.Exists("/proc/self/stat")) return 0;
         var stat = File.ReadAllText("/proc/self/stat");
