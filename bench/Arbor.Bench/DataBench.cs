@@ -59,10 +59,17 @@ internal static class DataBench
                 // CPU time shows the cost even when other processes share the cores.
                 double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 Console.WriteLine($"epoch {epoch}: {images} images in {watch.Elapsed.TotalSeconds:F2} s = {images / watch.Elapsed.TotalSeconds:F0} images/s " +
-                                  $"(CPU {cpuSeconds:F2} s = {images / cpuSeconds:F0} images per CPU-second); live tensors {torch.Tensor.TotalCount}, RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB");
+                                  $"(CPU {cpuSeconds:F2} s = {images / cpuSeconds:F0} images per CPU-second); live tensors {torch.Tensor.TotalCount}, RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB{LoadAverage()}");
             }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>", load average 1 min" on Linux (how busy the shared cores were), else empty.</summary>
+    static string LoadAverage()
+    {
+        try { return File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}" : ""; }
+        catch (IOException) { return ""; }
     }
 }

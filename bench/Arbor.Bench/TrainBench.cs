@@ -51,6 +51,7 @@ internal static class TrainBench
             Console.WriteLine($"{name} / {r.GetValue(backbone)}: batch {n} × {(view2 is null ? 1 : 2)} view(s) of {ch}×{px}×{px}, " +
                               $"torch threads {get_num_threads()}, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             var perStep = new List<double>();
+            var warmup = new List<double>();
             var cpuStart = TimeSpan.Zero;
             for (int step = 0; step < 2 + r.GetValue(steps); step++)
             {
@@ -62,9 +63,10 @@ internal static class TrainBench
                     task.Loss(batchData).backward();
                     optimizer.Step();
                 }
-                if (step >= 2) perStep.Add(watch.Elapsed.TotalSeconds);
+                (step >= 2 ? perStep : warmup).Add(watch.Elapsed.TotalSeconds);
             }
             double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+            Console.WriteLine($"warm-up steps: {string.Join(", ", warmup.Select(t => $"{t * 1000:F0} ms"))}");
             perStep.Sort();
             double median = perStep[perStep.Count / 2];
             Console.WriteLine($"step: median {median * 1000:F0} ms, best {perStep[0] * 1000:F0} ms → {n / median:F0} images/s " +

@@ -27,6 +27,7 @@ public static class ArborCli
     /// </summary>
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
+        NativeMemoryTuning.Apply();
         output ??= Console.Out;
         error ??= Console.Error;
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -11,7 +11,7 @@ public readonly record struct ImageEntry(string Path, int Leaf);
 
 /// <summary>
 /// Images kept as files (image-folder trees, manifests, emoji sets), decoded with SkiaSharp when read — by
-/// <see cref="BatchLoader"/> on worker threads, straight to the batch size.
+/// <see cref="BatchLoader"/> on worker threads at their own size, then resized batch-wise (see <see cref="BatchLoader"/>).
 /// </summary>
 public sealed class FileImageDataset : ImageDataset
 {
@@ -47,6 +47,9 @@ public sealed class FileImageDataset : ImageDataset
         using var scope = torch.NewDisposeScope();
         return torch.tensor(planes, new long[] { 3, h, w }).to_type(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Decodes image <paramref name="index"/> at its own size: (width, height, RGB planes).</summary>
+    public (int Width, int Height, byte[] Planes) Decode(int index) => ImageDecoder.Decode(_entries[CheckIndex(index)].Path);
 
     /// <summary>Decodes image <paramref name="index"/> resized to size×size into 3·size² bytes of RGB planes.</summary>
     public void DecodeInto(int index, int size, ResizeMode mode, Span<byte> planes) =>

@@ -14,6 +14,8 @@ public enum ResizeMode
 /// <summary>
 /// Decodes PNG / JPEG / WebP with SkiaSharp into RGB bytes (channel planes). Transparent pixels are composited over white.
 /// Resizing: bilinear when enlarging; antialiased when shrinking (Catmull-Rom bicubic up to 2×, trilinear mipmaps beyond).
+/// <see cref="BatchLoader"/> resizes per image only for batches of mixed sizes; same-size batches are decoded with
+/// <see cref="Decode"/> and resized together in torch (much cheaper than Skia's per-image raster path).
 /// </summary>
 public static class ImageDecoder
 {
