@@ -27,7 +27,7 @@ internal static class DemoCommand
         var epochs = new Option<int?>("--epochs") { Description = $"Epochs (default {DefaultEpochs} for {DefaultMethod}; 6 for contrastive methods)" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var command = new Command("demo",
-            "Train on the embedded Fashion-MNIST subset (≈5 min on 2 cores) and print a per-level table with consistent decoding.")
+            "Train on the embedded Fashion-MNIST subset (about 2 min on 2 idle cores) and print a per-level table with consistent decoding.")
         {
             output, method, epochs, seed,
         };
