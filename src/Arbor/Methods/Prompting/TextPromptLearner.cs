@@ -48,16 +48,12 @@ public sealed class TextPromptLearner : nn.Module
             else init = randn(ContextTokens, width) * options.InitStd;
             ctx = new Parameter(init, requires_grad: true);
             ctx.DetachFromDisposeScope();
-            if (Depth > 1)
-            {
-                deep_ctx = new Parameter(randn(Depth - 1, ContextTokens, width) * options.InitStd, requires_grad: true);
-                deep_ctx.DetachFromDisposeScope();
-            }
+            deep_ctx = PromptParameters.Deep(Depth, ContextTokens, width, options.InitStd);
         }
         RegisterComponents();
     }
 
     /// <summary>The hook argument for <see cref="ClipModel.EncodeText"/>: shallow context and per-block deep context.</summary>
     public TextPrompts Prompts() =>
-        new(ctx, deep_ctx is null ? null : Enumerable.Range(0, Depth - 1).Select(i => deep_ctx[i]).ToArray());
+        new(ctx, PromptParameters.PerBlock(deep_ctx, Depth));
 }

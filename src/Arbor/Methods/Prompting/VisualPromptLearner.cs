@@ -30,20 +30,12 @@ public sealed class VisualPromptLearner : nn.Module
         ContextTokens = options.ContextTokens;
         Depth = options.DepthFor(clip.Config.Vision.NumHiddenLayers);
         int width = clip.Config.Vision.HiddenSize;
-        using (no_grad())
-        {
-            ctx = new Parameter(randn(ContextTokens, width) * options.InitStd, requires_grad: true);
-            ctx.DetachFromDisposeScope();
-            if (Depth > 1)
-            {
-                deep_ctx = new Parameter(randn(Depth - 1, ContextTokens, width) * options.InitStd, requires_grad: true);
-                deep_ctx.DetachFromDisposeScope();
-            }
-        }
+        ctx = PromptParameters.Normal(options.InitStd, ContextTokens, width);
+        deep_ctx = PromptParameters.Deep(Depth, ContextTokens, width, options.InitStd);
         RegisterComponents();
     }
 
     /// <summary>The hook argument for the vision tower: input prompts and per-block deep prompts.</summary>
     public VisionPrompts Prompts() =>
-        new(ctx, deep_ctx is null ? null : Enumerable.Range(0, Depth - 1).Select(i => deep_ctx[i]).ToArray());
+        new(ctx, PromptParameters.PerBlock(deep_ctx, Depth));
 }
