@@ -1,20 +1,20 @@
 namespace Arbor.Tests;
 
-/// <summary>Where the repository and the shared fixtures are, from wherever the tests run (a clone sits beside shared/).</summary>
+/// <summary>Where the repository and its test fixtures are, from wherever the tests run.</summary>
 public static class TestPaths
 {
     /// <summary>The repository root (the folder holding Arbor.slnx).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>../shared/fixtures relative to the repository root.</summary>
-    public static string SharedFixtures => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+    /// <summary>tests/fixtures inside the repository: everything the suite reads lives in the clone itself.</summary>
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
 
-    /// <summary>A shared fixture's path; fails the test with a clear message when the fixture is missing.</summary>
+    /// <summary>A fixture's path; fails the test with a clear message when the fixture is missing.</summary>
     public static string Fixture(params string[] parts)
     {
-        var path = Path.Combine(new[] { SharedFixtures }.Concat(parts).ToArray());
+        var path = Path.Combine(new[] { Fixtures }.Concat(parts).ToArray());
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new FileNotFoundException($"shared fixture missing: {path} (tests expect ../shared beside the clone)", path);
+            throw new FileNotFoundException($"test fixture missing: {path}", path);
         return path;
     }
 

@@ -6,7 +6,7 @@ using Arbor.Models.Clip;
 namespace Arbor.Tests.HgclipTraining;
 
 /// <summary>
-/// The shared clip-tiny checkpoint (random weights, 32 px, vocabulary of 300, 16 positions) made into a complete
+/// The clip-tiny fixture checkpoint (random weights, 32 px, vocabulary of 300, 16 positions) made into a complete
 /// Hugging Face CLIP folder: its config.json and model.safetensors copied, plus a small vocab.json / merges.txt written
 /// here. The vocabulary holds every character of the prompts and whole-word merges of their words, so a class name is
 /// one or a few tokens and "X X X X {name}." fits the 16 positions; BOS and EOS get the ids the config names (298, 299).
