@@ -28,6 +28,8 @@ public static class ArborCli
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         NativeMemoryTuning.Apply();
+        // Commands that run convolutions: keep libtorch's NNPACK warnings off the terminal (loads libtorch, so not for the rest).
+        if (args.Length > 0 && args[0] is "train" or "eval" or "predict" or "zeroshot" or "clip" or "demo") NativeLogging.SilenceNnpack();
         output ??= Console.Out;
         error ??= Console.Error;
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

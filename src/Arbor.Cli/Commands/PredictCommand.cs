@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Arbor.Data;
 using Arbor.Evaluation;
 using Arbor.Experiments;
 
@@ -11,15 +12,19 @@ internal static class PredictCommand
     public static Command Build()
     {
         var run = new Option<string>("--run", "-r") { Description = "Run folder written by `arbor train`", Required = true };
-        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP, GIF, BMP)", Arity = ArgumentArity.OneOrMore };
+        var clip = new Option<string?>("--clip") { Description = "The CLIP folder of a CLIP method's run, when it moved (its content must match the run's)" };
+        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Report image files that do not decode and go on, instead of stopping" };
         var decoding = new Option<string>("--decoding") { Description = "independent | consistent", DefaultValueFactory = _ => "consistent" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json };
+        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
-            using var trained = TrainedRun.Open(result.GetValue(run)!);
-            var predictions = trained.Predict(result.GetValue(images)!, DecodingNames.Parse(result.GetValue(decoding)!));
+            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip));
+            var skipped = result.GetValue(skipBad) ? new List<BadImage>() : null;
+            var predictions = trained.Predict(result.GetValue(images)!, DecodingNames.Parse(result.GetValue(decoding)!), skipped);
+            foreach (var bad in skipped ?? new List<BadImage>()) CommandOutput.Err(result).WriteLine($"skipped: {bad.Problem}");
             if (result.GetValue(json))
             {
                 @out.WriteLine(JsonSerializer.Serialize(predictions.Select(p => new

@@ -39,12 +39,28 @@ internal static class TrainCommand
         var decoding = new Option<string>("--decoding") { Description = "Test decoding: independent | consistent", DefaultValueFactory = _ => "independent" };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to create", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing run folder" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same config)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same options; --epochs may be raised)" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Image side in pixels the model sees (default: the dataset's size, the size all its images share, or 224)" };
+        var channels = new Option<int?>("--channels") { Description = "Input channels: 1 (grayscale) or 3 (RGB) (default: the dataset's; 3 for image files)" };
+        var normalization = new Option<string?>("--normalization") { Description = "Input normalisation: data (mean/std of the training images; default for your own images) | imagenet | clip | fashion-mnist | cifar-100 | symmetric | none" };
+        var resize = new Option<string?>("--resize") { Description = "How images become squares: shorter-side-center-crop (default) | stretch" };
+        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode (listed in the run's skipped-images.txt) instead of stopping" };
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, backbone, clip, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
-            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
+            probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization, resize, skipBad, decoding, output,
+            force, resume,
+        };
+        // The config.json field each option sets, so --resume can list exactly the options the user changed.
+        var fields = new (Option Option, string Field)[]
+        {
+            (method, "method"), (dataset, "dataset"), (hierarchy, "hierarchy"), (dataRoot, "data_root"), (backbone, "backbone"),
+            (clip, "clip_path"), (parts, "parts"), (epochs, "epochs"), (batch, "batch_size"), (lr, "learning_rate"),
+            (optimizer, "optimizer"), (weightDecay, "weight_decay"), (warmup, "warmup_epochs"), (temperature, "temperature"),
+            (probeEpochs, "probe_epochs"), (valFraction, "validation_fraction"), (trainLimit, "train_limit"), (seed, "seed"),
+            (threads, "threads"), (imageSize, "image_size"), (channels, "channels"), (normalization, "normalization"),
+            (resize, "resize"), (skipBad, "skip_bad_images"),
         };
         command.SetAction(result =>
         {
@@ -69,15 +85,22 @@ internal static class TrainCommand
                 TrainLimit = result.GetValue(trainLimit),
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
+                ImageSize = result.GetValue(imageSize),
+                Channels = result.GetValue(channels),
+                Normalization = result.GetValue(normalization)?.ToLowerInvariant(),
+                Resize = result.GetValue(resize)?.ToLowerInvariant(),
+                SkipBadImages = result.GetValue(skipBad),
             };
+            var given = fields.Where(f => result.GetResult(f.Option) is { Implicit: false }).Select(f => f.Field).ToHashSet();
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!));
+                DecodingNames.Parse(result.GetValue(decoding)!), given);
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
-    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding)
+    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
+        IReadOnlyCollection<string>? givenOptions = null)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -87,7 +110,8 @@ internal static class TrainCommand
         {
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
-                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token,
+                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, GivenOptions = givenOptions,
+                CommandLine = "arbor " + string.Join(' ', result.Tokens.Select(t => t.Value.Contains(' ') ? $"'{t.Value}'" : t.Value)),
                 Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
             });
             @out.WriteLine();

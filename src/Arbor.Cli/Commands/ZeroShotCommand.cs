@@ -50,7 +50,7 @@ internal static class ZeroShotCommand
             var tokenizer = ClipTokenizer.Load(clipDir);
             var splits = DatasetCatalog.Open(result.GetValue(dataset)!);
             var data = splits.Get(result.GetValue(split)!);
-            var run = RunFolder.CreateNew(result.GetValue(output)!, result.GetValue(force));
+            using var run = RunFolder.OpenForTraining(result.GetValue(output)!, fresh: true, result.GetValue(force));
             var options = new ZeroShotOptions
             {
                 Templates = templateList,
@@ -77,7 +77,7 @@ internal static class ZeroShotCommand
                 if (done % (batch * 20) < batch) err.WriteLine($"{done}/{data.Count} images");
             }
             var report = metrics.Compute().ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
-            report.Write(run.MetricsFile);
+            RunFolder.WriteGuard(run.MetricsFile, () => report.Write(run.MetricsFile));
             var o = CommandOutput.Out(result);
             foreach (var level in report.Levels)
                 o.WriteLine($"level {level.Level} ({level.Name}, {level.Classes} classes): top-1 {level.Top1:P2}, top-5 {level.Top5:P2}");

@@ -192,9 +192,9 @@ public sealed class BatchLoader : IEnumerable<Batch>
 
     /// <summary>
     /// uint8 [B, 3, size, size] of image files. Each file is decoded at its own size on the decode threads (a 64 px PNG takes
-    /// ~0.1 ms); when the batch's images share one size (emoji sets, most folder trees of one source) they are cropped and
-    /// resized together in torch — bicubic, antialiased, on uint8, like <see cref="ResizeSquare"/> on in-memory data and
-    /// ~30× cheaper than Skia resizing each image to 224 px. Batches of mixed sizes are resized per image by Skia.
+    /// ~0.1 ms); images of one shape (emoji sets, most folder trees of one source) are cropped and resized together in
+    /// torch — bicubic, antialiased, on uint8, like <see cref="ResizeSquare"/> on in-memory data. Images of other sizes go
+    /// through the same crop and resize one by one, so every image sees the same preprocessing whatever its batch.
     /// </summary>
     Tensor ReadFiles(FileImageDataset files, int[] indices, int size)
     {
@@ -202,22 +202,30 @@ public sealed class BatchLoader : IEnumerable<Batch>
         var decoded = new (int Width, int Height, byte[] Planes)[b];
         RunDecoders(b, i => decoded[i] = files.Decode(indices[i]));
         var (w, h) = (decoded[0].Width, decoded[0].Height);
-        if (decoded.Any(d => d.Width != w || d.Height != h))
+        if (decoded.All(d => d.Width == w && d.Height == h))
         {
-            // Mixed sizes: Skia resizes each image straight into the batch.
-            int plane = 3 * size * size;
-            var mixed = torch.empty(new long[] { b, 3, size, size }, ScalarType.Byte);
-            RunDecoders(b, i => files.DecodeInto(indices[i], size, Options.Resize, mixed.bytes.Slice(i * plane, plane)));
-            return mixed;
+            var pixels = torch.empty(new long[] { b, 3, h, w }, ScalarType.Byte);
+            var bytes = pixels.bytes;
+            for (int i = 0; i < b; i++) decoded[i].Planes.CopyTo(bytes.Slice(i * decoded[i].Planes.Length));
+            return CropResizeBytes(pixels, size);
         }
-        var pixels = torch.empty(new long[] { b, 3, h, w }, ScalarType.Byte);
-        var bytes = pixels.bytes;
-        for (int i = 0; i < b; i++) decoded[i].Planes.CopyTo(bytes.Slice(i * decoded[i].Planes.Length));
+        var batch = torch.empty(new long[] { b, 3, size, size }, ScalarType.Byte);
+        for (int i = 0; i < b; i++)
+            using (var one = torch.tensor(decoded[i].Planes, new long[] { 1, 3, decoded[i].Height, decoded[i].Width }))
+            using (var resized = CropResizeBytes(one, size))
+                batch[i].copy_(resized[0]);
+        return batch;
+    }
+
+    /// <summary>uint8 [B, 3, h, w] → [B, 3, size, size] per <see cref="BatchLoaderOptions.Resize"/> (bicubic, antialiased, saturating).</summary>
+    Tensor CropResizeBytes(Tensor pixels, int size)
+    {
+        long h = pixels.shape[2], w = pixels.shape[3];
         if (Options.Resize == ResizeMode.ShorterSideThenCenterCrop && h != w)
         {
             // Crop the centre square first: the same pixels as scaling the shorter side, then cropping the centre.
-            int side = Math.Min(h, w), top = (h - side) / 2, left = (w - side) / 2;
-            pixels = pixels[.., .., top..(top + side), left..(left + side)];
+            long side = Math.Min(h, w), top = (h - side) / 2, left = (w - side) / 2;
+            pixels = pixels[.., .., (int)top..(int)(top + side), (int)left..(int)(left + side)];
         }
         if (pixels.shape[2] == size && pixels.shape[3] == size) return pixels;
         return F.interpolate(pixels, new long[] { size, size }, mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);

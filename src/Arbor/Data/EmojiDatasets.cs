@@ -64,8 +64,8 @@ public static class EmojiDatasets
 
         var shape = (3, 64, 64);
         var pool = new FileImageDataset($"emoji {string.Join("+", trainStyles)}", hierarchy,
-            trainStyles.SelectMany(EntriesOf).ToList(), shape);
-        var test = new FileImageDataset($"emoji {testStyle} test", hierarchy, EntriesOf(testStyle), shape);
+            trainStyles.SelectMany(EntriesOf).ToList(), shape, Normalization.ImageNet);
+        var test = new FileImageDataset($"emoji {testStyle} test", hierarchy, EntriesOf(testStyle), shape, Normalization.ImageNet);
         var (train, validation) = SplitCarver.CarveValidation(pool, options.ValidationFraction, options.Seed, $"emoji {string.Join("+", trainStyles)}");
         return new DatasetSplits(train, validation, test,
             $"emoji from {folder}: train styles {string.Join(", ", trainStyles)} ({train.Count} train, {validation.Count} validation), " +

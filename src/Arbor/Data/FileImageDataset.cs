@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Arbor.Data;
 
 /// <summary>One image file and its leaf.</summary>
-/// <param name="Path">Absolute path of the PNG / JPEG / WebP file.</param>
+/// <param name="Path">Absolute path of the image file (see <see cref="ImageDecoder.Extensions"/>).</param>
 /// <param name="Leaf">Leaf id in the dataset's hierarchy.</param>
 public readonly record struct ImageEntry(string Path, int Leaf);
 
@@ -28,7 +28,14 @@ public sealed class FileImageDataset : ImageDataset
                 throw new ArgumentOutOfRangeException(nameof(entries), $"{e.Path}: leaf {e.Leaf} not in hierarchy '{hierarchy.Name}'");
         FixedShape = fixedShape;
         DefaultNormalization = normalization ?? Normalization.ImageNet;
+        HasOwnStatistics = normalization is not null;
     }
+
+    /// <summary>
+    /// False for the user's own images (folder trees, manifests): no known per-channel statistics, so training computes
+    /// them from the training split; true when the dataset was built with its normalisation (emoji sets).
+    /// </summary>
+    public bool HasOwnStatistics { get; }
 
     /// <summary>The files and leaves, in index order.</summary>
     public IReadOnlyList<ImageEntry> Entries => _entries;
@@ -50,8 +57,4 @@ public sealed class FileImageDataset : ImageDataset
 
     /// <summary>Decodes image <paramref name="index"/> at its own size: (width, height, RGB planes).</summary>
     public (int Width, int Height, byte[] Planes) Decode(int index) => ImageDecoder.Decode(_entries[CheckIndex(index)].Path);
-
-    /// <summary>Decodes image <paramref name="index"/> resized to size×size into 3·size² bytes of RGB planes.</summary>
-    public void DecodeInto(int index, int size, ResizeMode mode, Span<byte> planes) =>
-        ImageDecoder.DecodeInto(_entries[CheckIndex(index)].Path, size, mode, planes);
 }

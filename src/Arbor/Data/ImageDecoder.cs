@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace Arbor.Data;
@@ -12,75 +13,92 @@ public enum ResizeMode
 }
 
 /// <summary>
-/// Decodes PNG / JPEG / WebP with SkiaSharp into RGB bytes (channel planes). Transparent pixels are composited over white.
-/// Resizing: bilinear when enlarging; antialiased when shrinking (Catmull-Rom bicubic up to 2×, trilinear mipmaps beyond).
-/// <see cref="BatchLoader"/> resizes per image only for batches of mixed sizes; same-size batches are decoded with
-/// <see cref="Decode"/> and resized together in torch (much cheaper than Skia's per-image raster path).
+/// The one decoder of image files: PNG (8/16-bit, grayscale, palette, alpha), JPEG (including CMYK), WebP, GIF (first
+/// frame) and BMP, decoded with SkiaSharp's codec into RGB channel planes at the file's own size. Transparent pixels are
+/// composited over white. Decoding is strict: a file Skia can only partly decode (truncated or corrupt pixel data) is an
+/// error naming the file, never an image with a grey or black remainder; so is an image above
+/// <see cref="MaxPixels"/> (a decompression bomb: a few KB of PNG can claim gigapixels).
+/// Resizing happens afterwards, in torch, in <see cref="BatchLoader"/> — one path for every dataset.
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Decodes a file at its own size: (width, height, RGB planes). Missing or corrupt files name the file.</summary>
+    /// <summary>Pillow's default limit (<c>Image.MAX_IMAGE_PIXELS</c>): 89,478,485 pixels, e.g. about 9,459 × 9,459.</summary>
+    public const long DefaultMaxPixels = 89_478_485;
+
+    /// <summary>Largest width × height decoded (process-wide); larger images are refused before any pixel is decoded.</summary>
+    public static long MaxPixels { get; set; } = DefaultMaxPixels;
+
+    /// <summary>File extensions the decoder reads (lower case, with the dot).</summary>
+    public static IReadOnlyList<string> Extensions { get; } = new[] { ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp" };
+
+    /// <summary>Decodes a file at its own size: (width, height, RGB planes). Missing, corrupt or truncated files name the file.</summary>
     public static (int Width, int Height, byte[] Planes) Decode(string path)
     {
-        using var image = Load(path);
-        var planes = new byte[3 * image.Width * image.Height];
-        Render(image, new SKRectI(0, 0, image.Width, image.Height), image.Width, image.Height, planes);
-        return (image.Width, image.Height, planes);
-    }
-
-    /// <summary>Decodes a file resized to <paramref name="size"/>×<paramref name="size"/> into 3·size² bytes of RGB planes.</summary>
-    public static void DecodeInto(string path, int size, ResizeMode mode, Span<byte> planes)
-    {
-        using var image = Load(path);
-        var source = new SKRectI(0, 0, image.Width, image.Height);
-        if (mode == ResizeMode.ShorterSideThenCenterCrop && image.Width != image.Height)
-        {
-            int side = Math.Min(image.Width, image.Height);
-            int x = (image.Width - side) / 2, y = (image.Height - side) / 2;
-            source = new SKRectI(x, y, x + side, y + side);
-        }
-        Render(image, source, size, size, planes);
-    }
-
-    static SKImage Load(string path)
-    {
         if (!File.Exists(path)) throw new DatasetException("image file not found", path);
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new DatasetException($"cannot read image ({e.Message})", path, inner: e); }
-        using var data = SKData.CreateCopy(bytes);
-        var image = SKImage.FromEncodedData(data);
-        if (image is null || image.Width <= 0 || image.Height <= 0)
-            throw new DatasetException("cannot decode image (corrupt, truncated or not PNG/JPEG/WebP)", path);
-        // Decode now, on this thread (FromEncodedData is lazy), so a truncated file fails here with its name.
-        var raster = image.ToRasterImage(ensurePixelData: true);
-        image.Dispose();
-        return raster ?? throw new DatasetException("cannot decode image (corrupt or truncated pixel data)", path);
+        SKCodec? codec;
+        SKCodecResult result;
+        try { codec = SKCodec.Create(path, out result); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetException($"cannot read image ({e.Message})", path, inner: e);
+        }
+        using (codec)
+        {
+            if (codec is null)
+                throw new DatasetException(new FileInfo(path).Length == 0 ? "the image file is empty"
+                    : $"cannot decode image: not a PNG, JPEG, WebP, GIF or BMP file, or its header is corrupt ({result})", path);
+            int width = codec.Info.Width, height = codec.Info.Height;
+            if (width <= 0 || height <= 0) throw new DatasetException($"image has no pixels ({width}×{height})", path);
+            long pixels = (long)width * height;
+            if (pixels > MaxPixels)
+                throw new DatasetException($"image is {width}×{height} ({pixels / 1e6:F1} megapixels), above the limit of " +
+                                           $"{MaxPixels / 1e6:F1} megapixels (ImageDecoder.MaxPixels); a decompression bomb?", path);
+            var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+            var rgba = GC.AllocateUninitializedArray<byte>(checked(4 * width * height));
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
+            {
+                // Frame 0 (the first frame of a GIF or animated WebP); Skia converts 16-bit, gray, palette and CMYK to RGBA.
+                result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            }
+            finally { handle.Free(); }
+            if (result != SKCodecResult.Success)
+                throw new DatasetException(result == SKCodecResult.IncompleteInput
+                    ? "truncated image: the file ends before all pixels are decoded"
+                    : $"corrupt image data ({result})", path);
+            return (width, height, ToPlanes(rgba, width * height));
+        }
     }
 
-    static void Render(SKImage image, SKRectI source, int width, int height, Span<byte> planes)
+    /// <summary>Reads only the header: the image's width and height (fast; does not prove the pixel data is intact).</summary>
+    public static (int Width, int Height) ReadSize(string path)
     {
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var surface = SKSurface.Create(info) ?? throw new InvalidOperationException("Skia could not create a raster surface");
-        var canvas = surface.Canvas;
-        canvas.Clear(SKColors.White);
-        double shrink = Math.Max((double)source.Width / width, (double)source.Height / height);
-        // Enlarging: bilinear (Skia's cubic raster path costs ~10× more, 3.4 ms per 64→224 px image). Shrinking up to 2×:
-        // Catmull-Rom bicubic; beyond: trilinear mipmaps, so every source pixel contributes (antialiasing).
-        var sampling = shrink <= 1 ? new SKSamplingOptions(SKFilterMode.Linear)
-            : shrink > 2 ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-            : new SKSamplingOptions(SKCubicResampler.CatmullRom);
-        using var paint = new SKPaint();
-        canvas.DrawImage(image, source, new SKRect(0, 0, width, height), sampling, paint);
-        // Read the surface's own pixels (opaque after the white clear, so premultiplied = straight) without a copy.
-        using var pixmap = surface.PeekPixels() ?? throw new InvalidOperationException("Skia could not expose the surface pixels");
-        var rgba = pixmap.GetPixelSpan();
-        int plane = width * height;
+        using var codec = SKCodec.Create(path, out var result)
+            ?? throw new DatasetException($"cannot decode image header ({result})", path);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <summary>Straight-alpha RGBA → RGB planes composited over white.</summary>
+    static byte[] ToPlanes(byte[] rgba, int plane)
+    {
+        var planes = GC.AllocateUninitializedArray<byte>(3 * plane);
         for (int i = 0; i < plane; i++)
         {
-            planes[i] = rgba[4 * i];
-            planes[plane + i] = rgba[4 * i + 1];
-            planes[2 * plane + i] = rgba[4 * i + 2];
+            int a = rgba[4 * i + 3];
+            if (a == 255)
+            {
+                planes[i] = rgba[4 * i];
+                planes[plane + i] = rgba[4 * i + 1];
+                planes[2 * plane + i] = rgba[4 * i + 2];
+            }
+            else
+            {
+                int white = 255 * (255 - a) + 127;
+                planes[i] = (byte)((rgba[4 * i] * a + white) / 255);
+                planes[plane + i] = (byte)((rgba[4 * i + 1] * a + white) / 255);
+                planes[2 * plane + i] = (byte)((rgba[4 * i + 2] * a + white) / 255);
+            }
         }
+        return planes;
     }
 }

@@ -3,7 +3,7 @@ using Arbor.Hierarchy;
 namespace Arbor.Data;
 
 /// <summary>
-/// An image-folder tree: <c>root/&lt;level1&gt;/…/&lt;leaf&gt;/*.png|jpg|jpeg|webp</c>. The folders are the hierarchy
+/// An image-folder tree: <c>root/&lt;level1&gt;/…/&lt;leaf&gt;/*.png|jpg|jpeg|webp|gif|bmp</c>. The folders are the hierarchy
 /// (levels named level1, level2, …) unless one is given, in which case each leaf folder must be a leaf of it. When the root
 /// holds <c>train/</c> and <c>test/</c> (and optionally <c>val/</c> or <c>validation/</c>) trees, those are the splits;
 /// otherwise the test split is carved from the whole tree by <see cref="DatasetOptions.TestFraction"/>, and validation from
@@ -11,10 +11,8 @@ namespace Arbor.Data;
 /// </summary>
 public static class ImageFolderDataset
 {
-    static readonly string[] Extensions = { ".png", ".jpg", ".jpeg", ".webp" };
-
     /// <summary>True for the file extensions Arbor decodes.</summary>
-    public static bool IsImageFile(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+    public static bool IsImageFile(string path) => ImageDecoder.Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     public static DatasetSplits Open(string root, DatasetOptions options)
     {
@@ -63,7 +61,7 @@ public static class ImageFolderDataset
             .Select(f => (Folders: Path.GetRelativePath(dir, Path.GetDirectoryName(f)!).Split(Path.DirectorySeparatorChar), File: f))
             .OrderBy(e => e.File, StringComparer.Ordinal)
             .ToList();
-        if (found.Count == 0) throw new DatasetException("no images (*.png, *.jpg, *.jpeg, *.webp) in the folder tree", dir);
+        if (found.Count == 0) throw new DatasetException($"no images ({string.Join(", ", ImageDecoder.Extensions.Select(e => "*" + e))}) in the folder tree", dir);
         int depth = found[0].Folders.Length;
         if (found[0].Folders is ["."]) throw new DatasetException("images lie directly in the root; put them in <class>/ folders", dir);
         foreach (var e in found)

@@ -24,6 +24,13 @@ public sealed class TrainRun
         public CancellationToken Cancellation { get; init; }
         /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
         public Action<int>? AfterEpoch { get; init; }
+        /// <summary>
+        /// The config.json names of the options the user gave (the CLI passes them), so --resume can tell a changed option
+        /// from a default; null compares every option whose value is not a fresh <see cref="RunConfig"/>'s default.
+        /// </summary>
+        public IReadOnlyCollection<string>? GivenOptions { get; init; }
+        /// <summary>The command line, for the run's model card.</summary>
+        public string? CommandLine { get; init; }
     }
 
     /// <summary>The file a finished run's model is in (used by eval and predict).</summary>
@@ -32,29 +39,31 @@ public sealed class TrainRun
     public static MetricsReport Run(RunConfig requested, string runDir, Options options)
     {
         var progress = options.Progress;
-        var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile) : Resolve(requested);
+        NativeLogging.SilenceNnpack();
+        var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress) : (Resolve(requested), false);
+        RunValidation.CheckOptions(config);
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
 
-        var splits = OpenData(config);
-        progress.Line(splits.Description);
+        var check = OpenCheckedData(config, progress);
+        var splits = check.Splits;
         var hierarchy = splits.Hierarchy;
-        if (!options.Resume)
+        if (config.ImageSize is null || config.Mean is null)
             config = defaults.Family == MethodFamily.VisionLanguage
                 ? VisionLanguageMethods.ResolveInput(config, splits)
-                : config with
-                {
-                    Channels = config.Channels ?? splits.Train.FixedShape?.Channels ?? 3,
-                    ImageSize = config.ImageSize ?? splits.Train.FixedShape?.Height ?? 32,
-                    Normalization = config.Normalization ?? splits.Train.DefaultNormalization.Name,
-                };
+                : RunValidation.ResolveInput(config, splits, check, progress);
+        RunValidation.CheckData(config, splits);
         manual_seed(config.Seed);
         using var model = CreateModel(config, hierarchy);
         var identity = IdentityOf(config, hierarchy);
 
-        var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
-        if (!options.Resume) AtomicFile.WriteAllText(run.ConfigFile, config.ToJson());
-        run.Log($"{(options.Resume ? "resume" : "start")}: {config.Method} on {splits.Description}");
+        using var run = RunFolder.OpenForTraining(runDir, fresh: !fromCheckpoint, force: options.Force);
+        RunFolder.WriteGuard(run.ConfigFile, () => AtomicFile.WriteAllText(run.ConfigFile, config.ToJson()));
+        StoredHierarchy.Write(run.HierarchyFile, hierarchy);
+        if (check.BadImages.Count > 0)
+            RunFolder.WriteGuard(run.SkippedImagesFile, () => AtomicFile.WriteAllText(run.SkippedImagesFile,
+                string.Concat(check.BadImages.Select(b => b.Problem + "\n"))));
+        run.Log($"{(fromCheckpoint ? "resume" : "start")}: {config.Method} on {splits.Description}");
         progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
                       $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
                       $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
@@ -69,7 +78,7 @@ public sealed class TrainRun
             Seed = config.Seed,
         }, progress, options.Cancellation);
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
-        var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), options.Resume);
+        var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), fromCheckpoint);
 
         var evalLoader = (ImageDataset d) => new BatchLoader(d, EvaluationLoaderOptions(config, 512));
         if (defaults.Family == MethodFamily.VisionLanguage)
@@ -78,10 +87,11 @@ public sealed class TrainRun
         }
         else if (defaults.Family == MethodFamily.Supervised)
         {
-            var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+            var train = new BatchLoader(splits.Train, TrainingLoaderOptions(config) with
             {
-                BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true,
-                Transform = BatchAugmentation.PadCropFlip(), Prefetch = 2,
+                Transform = config.ImageSize <= 64 ? BatchAugmentation.PadCropFlip()
+                    // Larger images (the user's own photos): random resized crop + flip, as torchvision's ImageNet recipe.
+                    : new BatchAugmentation { Crop = CropKind.ResizedCrop, ScaleMin = 0.25 },
             });
             var imageModel = (ImageMethodModel)model;
             var task = new SupervisedTask(imageModel);
@@ -98,23 +108,78 @@ public sealed class TrainRun
             PretrainAndProbe(config, (ImageMethodModel)model, splits, trainer, plan, evalLoader, progress);
         }
 
-        Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
+        Checkpoint.Save(run.ModelFile, model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
         var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress);
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
-        report.Write(run.MetricsFile);
+        RunFolder.WriteGuard(run.MetricsFile, () => report.Write(run.MetricsFile));
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
+        ModelCard.Write(run, config, splits, check, report, options.CommandLine);
         return report;
+    }
+
+    /// <summary>
+    /// The config a resume continues with: the stored one, with a raised --epochs; any other changed option is refused with
+    /// the list of differences. A folder without a checkpoint (killed before the first epoch ended) starts over.
+    /// </summary>
+    static (RunConfig Config, bool FromCheckpoint) ResumeConfig(RunConfig requested, string runDir, Options options, ProgressReporter progress)
+    {
+        var state = RunFolder.Inspect(runDir);
+        if (state is RunFolder.State.Absent or RunFolder.State.Empty)
+        {
+            progress.Line("nothing to resume in the run folder (no config.json): starting the run from the beginning");
+            return (Resolve(requested), false);
+        }
+        if (state == RunFolder.State.Foreign)
+            throw new ArborException("cannot resume: the folder holds no run (config.json is missing)", Path.GetFullPath(runDir));
+        var folder = RunFolder.OpenExisting(runDir);
+        var stored = RunConfig.Read(folder.ConfigFile);
+        MethodCatalog.Get(requested.Method);   // an unknown name lists the valid ones
+        var asked = requested with { Method = MethodCatalog.Canonical(requested.Method) };
+        var differences = stored.Differences(asked, options.GivenOptions, "epochs", "threads");
+        if (differences.Count > 0)
+            throw new ArborException("--resume continues a run with its own options; these differ from the run's config.json: " +
+                                     string.Join("; ", differences) + ". Start a new run (another --out, or --force) to change them",
+                                     folder.ConfigFile);
+        var config = stored with { Threads = requested.Threads };
+        bool epochsGiven = options.GivenOptions?.Contains("epochs") ?? requested.Epochs is not null;
+        if (epochsGiven && requested.Epochs is int epochs && epochs != stored.Epochs)
+        {
+            if (epochs < stored.Epochs)
+                throw new ArborException($"--resume can raise --epochs but not lower it (the run is set to {stored.Epochs} epochs)", folder.ConfigFile);
+            progress.Line($"extending the run from {stored.Epochs} to {epochs} epochs: the warm-up + cosine learning-rate schedule is " +
+                          $"recomputed over {epochs} epochs, so the remaining epochs follow the longer schedule's curve (the rate " +
+                          "rises again from where the shorter schedule had decayed it); the result differs from a run started with " +
+                          $"--epochs {epochs}");
+            config = config with { Epochs = epochs };
+        }
+        if (state == RunFolder.State.Unstarted)
+        {
+            progress.Line("the run stopped before its first checkpoint: starting it over");
+            return (config, false);
+        }
+        return (config, true);
+    }
+
+    /// <summary>The run's data with every image file decoded once (bad files stop the run, or are left out).</summary>
+    public static ImageCheck OpenCheckedData(RunConfig config, ProgressReporter progress, ClassHierarchy? hierarchy = null)
+    {
+        var splits = OpenData(config, hierarchy);
+        progress.Line(splits.Description);
+        bool measure = config.Mean is null && (config.Normalization is null or "data");
+        var check = ImageFileCheck.Run(splits, config.SkipBadImages, measure,
+            (done, total) => { if (done == total || done % 4096 == 0) progress.Line($"checking image files: {done:N0}/{total:N0}"); });
+        if (check.FilesChecked > 0) progress.Line(check.Summary);
+        return check;
     }
 
     static void PretrainAndProbe(RunConfig config, ImageMethodModel model, DatasetSplits splits, Trainer trainer,
         Trainer.CheckpointPlan plan, Func<ImageDataset, BatchLoader> evalLoader, ProgressReporter progress)
     {
         var hierarchy = splits.Hierarchy;
-        var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+        var train = new BatchLoader(splits.Train, TrainingLoaderOptions(config) with
         {
-            BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
-            Transform = BatchAugmentation.Contrastive(scaleMin: 0.8), Prefetch = 2,   // HMLC reference: crops of 0.8–1 of the image
+            Views = 2, Transform = BatchAugmentation.Contrastive(scaleMin: 0.8),   // HMLC reference: crops of 0.8–1 of the image
         });
         // A fixed reference sample of training images for per-epoch validation (nearest class mean) and G-HMLC refits.
         var referenceIndices = Enumerable.Range(0, splits.Train.Count)
@@ -166,10 +231,13 @@ public sealed class TrainRun
         };
     }
 
-    /// <summary>Opens the run's dataset with its hierarchy, validation carve and optional training-image limit.</summary>
-    public static DatasetSplits OpenData(RunConfig config)
+    /// <summary>
+    /// Opens the run's dataset with its hierarchy (or <paramref name="hierarchy"/>, a trained run's own), validation carve
+    /// and optional training-image limit.
+    /// </summary>
+    public static DatasetSplits OpenData(RunConfig config, ClassHierarchy? hierarchy = null)
     {
-        var hierarchy = config.Hierarchy is null ? null : HierarchyLoader.Load(config.Hierarchy);
+        hierarchy ??= config.Hierarchy is null ? null : HierarchyLoader.Load(config.Hierarchy);
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
         {
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
@@ -192,7 +260,14 @@ public sealed class TrainRun
     public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) => new()
     {
         BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
-        Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
+        Normalization = config.InputNormalization(), Resize = config.ResizeRule(),
+    };
+
+    /// <summary>Loader options for training: shuffled, whole batches, the run's geometry and normalisation; no augmentation yet.</summary>
+    public static BatchLoaderOptions TrainingLoaderOptions(RunConfig config) => new()
+    {
+        BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Prefetch = 2, ImageSize = config.ImageSize,
+        Channels = config.Channels, Normalization = config.InputNormalization(), Resize = config.ResizeRule(),
     };
 
     public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>

@@ -1,5 +1,6 @@
 using Arbor.Data;
 using Arbor.Evaluation;
+using Arbor.Experiments.VisionLanguage;
 using Arbor.Hierarchy;
 using Arbor.Training;
 using static TorchSharp.torch;
@@ -19,15 +20,32 @@ public sealed class TrainedRun : IDisposable
         (Folder, Config, Hierarchy, Model) = (folder, config, hierarchy, model);
     }
 
-    /// <summary>Opens a run folder; refuses one whose model file is missing, corrupt or from another model.</summary>
-    public static TrainedRun Open(string runDir)
+    /// <summary>
+    /// Opens a run folder; refuses one whose model file is missing, corrupt or from another model. Everything comes from the
+    /// folder (config.json, hierarchy.json, model.safetensors): the training data is never opened. <paramref name="clip"/>
+    /// gives a CLIP method's CLIP folder a new place (its content must hash to the run's <c>clip_hash</c>).
+    /// </summary>
+    public static TrainedRun Open(string runDir, string? clip = null)
     {
         var folder = RunFolder.OpenExisting(runDir);
+        NativeLogging.SilenceNnpack();
         var config = RunConfig.Read(folder.ConfigFile);
-        var modelFile = folder.File(TrainRun.ModelFileName);
+        var modelFile = folder.ModelFile;
         if (!File.Exists(modelFile))
             throw new ArborException($"the run has no trained model ({TrainRun.ModelFileName}); it did not finish — continue it with `arbor train --resume --out {runDir}`", folder.Path);
-        var hierarchy = config.Hierarchy is not null ? HierarchyLoader.Load(config.Hierarchy)
+        if (clip is not null)
+        {
+            if (config.ClipPath is null) throw new ArborException($"--clip applies to CLIP methods; this run is '{config.Method}'");
+            var clipDir = Path.GetFullPath(clip);
+            if (!Directory.Exists(clipDir)) throw new ArborException("CLIP folder not found", clipDir);
+            ClipFolderHash.Check(clipDir, config.ClipHash);
+            config = config with { ClipPath = clipDir };
+        }
+        else if (config.ClipPath is not null && !Directory.Exists(config.ClipPath))
+            throw new ArborException($"the run's CLIP folder is gone (moved or deleted); give its new place with --clip DIR", config.ClipPath);
+        // Runs written before hierarchy.json existed rebuild the hierarchy from their data.
+        var hierarchy = File.Exists(folder.HierarchyFile) ? StoredHierarchy.Read(folder.HierarchyFile)
+            : config.Hierarchy is not null ? HierarchyLoader.Load(config.Hierarchy)
             : TrainRun.OpenData(config).Hierarchy;
         var model = TrainRun.CreateModel(config, hierarchy);
         try
@@ -43,24 +61,46 @@ public sealed class TrainedRun : IDisposable
         return new TrainedRun(folder, config, hierarchy, model);
     }
 
-    /// <summary>Metrics of the model on a split of its dataset (or of another dataset with the same hierarchy).</summary>
-    public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress)
+    /// <summary>
+    /// Metrics of the model on a split of its dataset, or of any other dataset whose classes are the run's (a folder tree
+    /// or manifest is read against the run's stored hierarchy). Bad image files stop it, or with
+    /// <paramref name="skipBadImages"/> are left out.
+    /// </summary>
+    public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false)
     {
-        var config = dataset is null ? Config : Config with { Dataset = dataset, TrainLimit = null };
-        var splits = TrainRun.OpenData(config);
+        var config = dataset is null ? Config : Config with { Dataset = dataset, DataRoot = null, Hierarchy = null, TrainLimit = null };
+        var check = TrainRun.OpenCheckedData(config with { SkipBadImages = skipBadImages || Config.SkipBadImages }, progress, Hierarchy);
+        var splits = check.Splits;
         if (HierarchySignature.Of(splits.Hierarchy) != HierarchySignature.Of(Hierarchy))
             throw new ArborException($"dataset '{config.Dataset}' has hierarchy {HierarchySignature.Of(splits.Hierarchy)}, " +
                                      $"but the run was trained on {HierarchySignature.Of(Hierarchy)}");
-        var loader = new BatchLoader(splits.Get(split), LoaderOptions(batchSize: 512));
+        var data = splits.Get(split);
+        if (data.Count == 0) throw new ArborException($"{data.Name}: the {split} split is empty");
+        var loader = new BatchLoader(data, LoaderOptions(batchSize: 512));
         var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress);
         return metrics.ToReport(Config.Method, config.Dataset, split);
     }
 
     /// <summary>Per-level probabilities for image files: [image][level] → (class name, probability) of the top class.</summary>
-    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, Decoding decoding)
+    /// <remarks>
+    /// A file that does not decode stops the call with its name; when <paramref name="skipped"/> is given, such files are
+    /// added to it instead and left out of the result.
+    /// </remarks>
+    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, Decoding decoding, ICollection<BadImage>? skipped = null)
     {
         foreach (var p in imagePaths)
             if (!File.Exists(p)) throw new ArborException("image not found", p);
+        if (skipped is not null)
+        {
+            var good = new List<string>();
+            foreach (var p in imagePaths)
+            {
+                try { ImageDecoder.Decode(p); good.Add(p); }
+                catch (ArborException e) { skipped.Add(new BadImage(p, e.Message)); }
+            }
+            imagePaths = good;
+            if (good.Count == 0) return Array.Empty<ImagePrediction>();
+        }
         var entries = imagePaths.Select(p => new ImageEntry(Path.GetFullPath(p), 0)).ToArray();
         var dataset = new FileImageDataset("predict", Hierarchy, entries);
         var loader = new BatchLoader(dataset, LoaderOptions(batchSize: 64));

@@ -41,14 +41,24 @@ public static class VisionLanguageMethods
         else if (config.Parts is not null)
             throw new ArborException($"--parts selects HGCLIP's parts and applies to --method hgclip only, not '{method}'");
 
+        if (config.ImageSize is int size && size != clipConfig.Vision.ImageSize)
+            throw new ArborException($"--image-size {size}: this CLIP model's vision tower takes {clipConfig.Vision.ImageSize}×{clipConfig.Vision.ImageSize} images", configPath);
+        if (config.Channels is int channels && channels != 3)
+            throw new ArborException($"--channels {channels}: CLIP takes 3-channel (RGB) images");
+        if (config.Normalization is { } n && n != Normalization.Clip.Name)
+            throw new ArborException($"--normalization {n}: CLIP's towers were trained on CLIP-normalised images (clip)");
         var resolved = config with
         {
             ClipPath = clipDir,
+            ClipHash = ClipFolderHash.Of(clipDir),
             Parts = parts,
             Backbone = $"clip:{Path.GetFileName(clipDir.TrimEnd(Path.DirectorySeparatorChar))}",
             ImageSize = clipConfig.Vision.ImageSize,
             Channels = 3,
             Normalization = Normalization.Clip.Name,
+            Mean = Normalization.Clip.Mean,
+            Std = Normalization.Clip.Std,
+            Resize = "shorter-side-center-crop",
         };
         if (method == "hgclip" && ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph))
             CheckEveryClassHasImages(splits.Train);

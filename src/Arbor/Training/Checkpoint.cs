@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Arbor.IO;
 using Arbor.Training.Optimizers;
@@ -27,7 +28,8 @@ public sealed record TrainingProgress(int EpochsDone, int StepsDone, double Best
 /// <summary>
 /// Checkpoints as safetensors files: the model's state dict under <c>model.</c>, the optimiser's state under
 /// <c>optim.</c>, and in the metadata the identity, the progress and the run's config. Written atomically; a corrupt file
-/// or one from another model is an <see cref="ArborException"/>, never a crash.
+/// or one from another model is an <see cref="ArborException"/>, never a crash. The metadata
+/// carries a SHA-256 of the tensor data, checked on load: a flipped bit in the weights is an error naming the file.
 /// </summary>
 public static class Checkpoint
 {
@@ -47,7 +49,43 @@ public static class Checkpoint
         };
         if (progress is not null) meta["progress"] = JsonSerializer.Serialize(progress);
         if (configJson is not null) meta["config"] = configJson;
-        SafeTensors.Write(path, tensors, meta);
+        meta[ChecksumKey] = DataChecksum(tensors);
+        RunFolder.WriteGuard(path, () => SafeTensors.Write(path, tensors, meta));
+    }
+
+    /// <summary>Metadata key of the SHA-256 of the file's tensor data (the bytes after the header).</summary>
+    public const string ChecksumKey = "data_sha256";
+
+    /// <summary>SHA-256 of the data section safetensors writes for these tensors: their bytes in name order.</summary>
+    static string DataChecksum(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var name in tensors.Keys.OrderBy(n => n, StringComparer.Ordinal))
+        {
+            if (tensors[name].NumberOfElements == 0) continue;
+            using var contiguous = tensors[name].detach().cpu().contiguous();
+            hash.AppendData(contiguous.bytes);
+        }
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    /// <summary>SHA-256 of a safetensors file's data section (everything after the 8-byte length and the header).</summary>
+    static string FileDataChecksum(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> length = stackalloc byte[8];
+        stream.ReadExactly(length);
+        stream.Seek(8 + (long)BitConverter.ToUInt64(length), SeekOrigin.Begin);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
+    /// <summary>Fails, naming the file, when its tensor data no longer matches the checksum written with it.</summary>
+    static void VerifyChecksum(string path, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(ChecksumKey, out var expected)) return;   // written before checksums existed
+        if (FileDataChecksum(path) != expected)
+            throw new ArborException("the weights are corrupt: their checksum does not match the one written with them " +
+                                     "(a damaged copy or a flipped bit); restore the file or retrain", path);
     }
 
     /// <summary>
@@ -62,6 +100,7 @@ public static class Checkpoint
             throw new ArborException("not an Arbor checkpoint (no arbor-checkpoint/1 format tag)", path);
         var identity = Parse<CheckpointIdentity>(content.Metadata, "identity", path)
                        ?? throw new ArborException("checkpoint has no identity", path);
+        VerifyChecksum(path, content.Metadata);
         var differences = identity.Differences(expected).ToList();
         if (differences.Count > 0)
             throw new ArborException("checkpoint belongs to another model: " + string.Join("; ", differences), path);

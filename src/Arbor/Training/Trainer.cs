@@ -108,9 +108,11 @@ public sealed class Trainer
             {
                 plan.Run.Log(line);
                 var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch);
-                Checkpoint.Save(plan.Run.CheckpointFile, task.Model, plan.Identity, progress, optimizer.State(), plan.ConfigJson);
+                // Best first: a crash between the two writes then leaves the previous epoch's checkpoint, and resuming
+                // re-runs this epoch (deterministically) and rewrites the same best weights.
                 if (improved || validation is null)
                     Checkpoint.Save(plan.Run.BestCheckpointFile, task.Model, plan.Identity, progress, null, plan.ConfigJson);
+                Checkpoint.Save(plan.Run.CheckpointFile, task.Model, plan.Identity, progress, optimizer.State(), plan.ConfigJson);
             }
             EpochFinished?.Invoke(record);
         }
