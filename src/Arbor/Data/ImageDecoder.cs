@@ -46,6 +46,7 @@ public static class ImageDecoder
         {
             if (codec is null)
                 throw new DatasetException(new FileInfo(path).Length == 0 ? "the image file is empty"
+                    : result == SKCodecResult.IncompleteInput ? "truncated image: the file ends inside its header"
                     : $"cannot decode image: not a PNG, JPEG, WebP, GIF or BMP file, or its header is corrupt ({result})", path);
             int width = codec.Info.Width, height = codec.Info.Height;
             if (width <= 0 || height <= 0) throw new DatasetException($"image has no pixels ({width}×{height})", path);

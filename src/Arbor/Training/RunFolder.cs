@@ -12,7 +12,7 @@ namespace Arbor.Training;
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
-    const string LockName = ".lock";
+    const string LockName = ".lock", PidName = ".lock.pid";
     FileStream? _lock;
 
     public string Path { get; }
@@ -51,7 +51,7 @@ public sealed class RunFolder : IDisposable
         if (System.IO.File.Exists(full)) throw new ArborException("the run folder is a file", full);
         if (!Directory.Exists(full)) return State.Absent;
         var names = Directory.EnumerateFileSystemEntries(full).Select(System.IO.Path.GetFileName)
-            .Where(n => n is not null && n != LockName && !IsTempFile(n)).ToHashSet();
+            .Where(n => n is not null && n != LockName && n != PidName && !IsTempFile(n)).ToHashSet();
         if (names.Count == 0) return State.Empty;
         if (!names.Contains("config.json")) return State.Foreign;
         if (names.Contains("model.safetensors")) return State.Finished;
@@ -112,29 +112,36 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     public static void WriteGuard(string file, Action write)
     {
-        try { write(); }
+        try
+        {
+            if (WriteFault.Value?.Invoke(file) == true) throw new IOException("No space left on device (simulated)");
+            write();
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ArborException($"cannot write ({e.Message.TrimEnd('.')}); free space or fix permissions, then continue with --resume", file, e);
         }
     }
 
+    /// <summary>Tests: a predicate on the file about to be written that simulates a failed write (this async flow only).</summary>
+    internal static readonly AsyncLocal<Func<string, bool>?> WriteFault = new();
+
     void TakeLock()
     {
         var lockFile = File(LockName);
+        var pidFile = File(PidName);
         try
         {
-            // FileShare.None is an exclusive flock() on Unix: held until this process closes it or dies.
+            // FileShare.None is an exclusive flock() on Unix: held until this process closes it or dies (kill -9 included).
             _lock = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException e) when (System.IO.File.Exists(lockFile))
         {
+            // The holder's pid is in a file of its own: .NET takes a shared flock on any other open of the lock file.
             string holder = "another process";
             try
             {
-                using var reader = new FileStream(lockFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var text = new StreamReader(reader);
-                if (int.TryParse(text.ReadToEnd().Trim(), out var pid)) holder = $"process {pid}";
+                if (int.TryParse(System.IO.File.ReadAllText(pidFile).Trim(), out var pid)) holder = $"process {pid}";
             }
             catch (IOException) { }
             throw new ArborException($"the run folder is in use: {holder} is training in it (lock {LockName})", Path, e);
@@ -143,10 +150,7 @@ public sealed class RunFolder : IDisposable
         {
             throw new ArborException($"cannot write in the run folder ({e.Message})", Path, e);
         }
-        _lock.SetLength(0);
-        var pidBytes = System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n");
-        _lock.Write(pidBytes);
-        _lock.Flush();
+        System.IO.File.WriteAllText(pidFile, $"{Environment.ProcessId}\n");
     }
 
     /// <summary>Removes temp files an interrupted atomic write left (".name.pid.guid.tmp"); call only under the lock.</summary>
@@ -163,7 +167,12 @@ public sealed class RunFolder : IDisposable
     public void Dispose()
     {
         if (_lock is null) return;
-        try { System.IO.File.Delete(File(LockName)); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try
+        {
+            System.IO.File.Delete(File(PidName));
+            System.IO.File.Delete(File(LockName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         _lock.Dispose();
         _lock = null;
     }
