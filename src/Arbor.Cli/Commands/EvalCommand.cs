@@ -28,7 +28,9 @@ internal static class EvalCommand
             using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip));
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
-                new ProgressReporter(@out, CommandOutput.IsInteractive(result)), result.GetValue(skipBad));
+                // With --json, standard output holds only the JSON: progress and data notes go to standard error.
+                result.GetValue(json) ? new ProgressReporter(CommandOutput.Err(result), false)
+                    : new ProgressReporter(@out, CommandOutput.IsInteractive(result)), result.GetValue(skipBad));
             var file = trained.Folder.File($"eval-{splitName}-{decode.ToName()}.json");
             RunFolder.WriteGuard(file, () => report.Write(file));
             @out.WriteLine(result.GetValue(json) ? report.ToJson() : MetricsTable.Format(report));
