@@ -46,6 +46,8 @@ internal static class TrainCommand
             method, dataset, hierarchy, dataRoot, backbone, clip, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
             probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
         };
+        var contrastive = new ContrastiveCliOptions();
+        contrastive.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -70,6 +72,7 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
             };
+            config = contrastive.Apply(result, config);
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                 DecodingNames.Parse(result.GetValue(decoding)!));
         });
