@@ -102,7 +102,7 @@ internal static class TrainCommand
         {
             CommandOutput.Err(result).WriteLine(
                 $"stopped: the last completed epoch is saved in {Path.GetFullPath(runDir)}; continue with --resume");
-            return 130;
+            return ExitCodes.Interrupted;
         }
         finally
         {
