@@ -47,6 +47,8 @@ internal static class TrainCommand
             method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
             probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
         };
+        var contrastive = new ContrastiveCliOptions();
+        contrastive.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -72,6 +74,7 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
             };
+            config = contrastive.Apply(result, config);
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                 DecodingNames.Parse(result.GetValue(decoding)!));
         });
@@ -101,7 +104,7 @@ internal static class TrainCommand
         {
             CommandOutput.Err(result).WriteLine(
                 $"stopped: the last completed epoch is saved in {Path.GetFullPath(runDir)}; continue with --resume");
-            return 130;
+            return ExitCodes.Interrupted;
         }
         finally
         {
