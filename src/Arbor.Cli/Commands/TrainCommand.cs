@@ -23,6 +23,7 @@ internal static class TrainCommand
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
+        var clipPreprocess = ClipOptions.Preprocessing();
         var parts = new Option<string?>("--parts") { Description = "HGCLIP parts: text-prompt,text-graph,visual-prompt,visual-graph | all | none (default all)" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default: the method's)" };
@@ -48,20 +49,18 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, clip, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
-            probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization, resize, skipBad, decoding, output,
-            force, resume,
+            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup,
+            temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization, resize, skipBad,
+            decoding, output, force, resume,
         };
-        // The config.json field each option sets, so --resume can list exactly the options the user changed.
-        var fields = new (Option Option, string Field)[]
+        // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
+        var defaulted = new (Option Option, string Field)[]
         {
-            (method, "method"), (dataset, "dataset"), (hierarchy, "hierarchy"), (dataRoot, "data_root"), (backbone, "backbone"),
-            (clip, "clip_path"), (parts, "parts"), (epochs, "epochs"), (batch, "batch_size"), (lr, "learning_rate"),
-            (optimizer, "optimizer"), (weightDecay, "weight_decay"), (warmup, "warmup_epochs"), (temperature, "temperature"),
-            (probeEpochs, "probe_epochs"), (valFraction, "validation_fraction"), (trainLimit, "train_limit"), (seed, "seed"),
-            (threads, "threads"), (imageSize, "image_size"), (channels, "channels"), (normalization, "normalization"),
-            (resize, "resize"), (skipBad, "skip_bad_images"),
+            (method, "method"), (dataset, "dataset"), (valFraction, "validation_fraction"), (seed, "seed"), (threads, "threads"),
+            (skipBad, "skip_bad_images"),
         };
+        var contrastive = new ContrastiveCliOptions();
+        contrastive.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -72,6 +71,7 @@ internal static class TrainCommand
                 DataRoot = result.GetValue(dataRoot),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
+                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
@@ -91,7 +91,10 @@ internal static class TrainCommand
                 Resize = result.GetValue(resize)?.ToLowerInvariant(),
                 SkipBadImages = result.GetValue(skipBad),
             };
-            var given = fields.Where(f => result.GetResult(f.Option) is { Implicit: false }).Select(f => f.Field).ToHashSet();
+            config = contrastive.Apply(result, config);
+            // The config.json fields the user set, so --resume can list exactly the options that changed.
+            var notGiven = defaulted.Where(f => result.GetResult(f.Option) is null or { Implicit: true }).Select(f => f.Field);
+            var given = System.Text.Json.Nodes.JsonNode.Parse(config.ToJson())!.AsObject().Select(p => p.Key).Except(notGiven).ToHashSet();
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                 DecodingNames.Parse(result.GetValue(decoding)!), given);
         });
@@ -123,7 +126,7 @@ internal static class TrainCommand
         {
             CommandOutput.Err(result).WriteLine(
                 $"stopped: the last completed epoch is saved in {Path.GetFullPath(runDir)}; continue with --resume");
-            return 130;
+            return ExitCodes.Interrupted;
         }
         finally
         {

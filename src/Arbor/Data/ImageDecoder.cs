@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace Arbor.Data;
@@ -13,9 +12,10 @@ public enum ResizeMode
 }
 
 /// <summary>
-/// The one decoder of image files: PNG (8/16-bit, grayscale, palette, alpha), JPEG (including CMYK), WebP, GIF (first
-/// frame) and BMP, decoded with SkiaSharp's codec into RGB channel planes at the file's own size. Transparent pixels are
-/// composited over white. Decoding is strict: a file Skia can only partly decode (truncated or corrupt pixel data) is an
+/// The decoder of image files for every non-CLIP path: <see cref="DecodedImage.Load"/> (PNG 8/16-bit, grayscale, palette,
+/// alpha; JPEG including CMYK; WebP; GIF's first frame; BMP — SkiaSharp's codec) turned into RGB channel planes at the
+/// file's own size, transparent pixels composited over white (CLIP's preprocessor takes the <see cref="DecodedImage"/>
+/// itself, as Pillow would see it). Decoding is strict: a file Skia can only partly decode (truncated or corrupt pixel data) is an
 /// error naming the file, never an image with a grey or black remainder; so is an image above
 /// <see cref="MaxPixels"/> (a decompression bomb: a few KB of PNG can claim gigapixels).
 /// Resizing happens afterwards, in torch, in <see cref="BatchLoader"/> — one path for every dataset.
@@ -34,41 +34,8 @@ public static class ImageDecoder
     /// <summary>Decodes a file at its own size: (width, height, RGB planes). Missing, corrupt or truncated files name the file.</summary>
     public static (int Width, int Height, byte[] Planes) Decode(string path)
     {
-        if (!File.Exists(path)) throw new DatasetException("image file not found", path);
-        SKCodec? codec;
-        SKCodecResult result;
-        try { codec = SKCodec.Create(path, out result); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DatasetException($"cannot read image ({e.Message})", path, inner: e);
-        }
-        using (codec)
-        {
-            if (codec is null)
-                throw new DatasetException(new FileInfo(path).Length == 0 ? "the image file is empty"
-                    : result == SKCodecResult.IncompleteInput ? "truncated image: the file ends inside its header"
-                    : $"cannot decode image: not a PNG, JPEG, WebP, GIF or BMP file, or its header is corrupt ({result})", path);
-            int width = codec.Info.Width, height = codec.Info.Height;
-            if (width <= 0 || height <= 0) throw new DatasetException($"image has no pixels ({width}×{height})", path);
-            long pixels = (long)width * height;
-            if (pixels > MaxPixels)
-                throw new DatasetException($"image is {width}×{height} ({pixels / 1e6:F1} megapixels), above the limit of " +
-                                           $"{MaxPixels / 1e6:F1} megapixels (ImageDecoder.MaxPixels); a decompression bomb?", path);
-            var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            var rgba = GC.AllocateUninitializedArray<byte>(checked(4 * width * height));
-            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
-            try
-            {
-                // Frame 0 (the first frame of a GIF or animated WebP); Skia converts 16-bit, gray, palette and CMYK to RGBA.
-                result = codec.GetPixels(info, handle.AddrOfPinnedObject());
-            }
-            finally { handle.Free(); }
-            if (result != SKCodecResult.Success)
-                throw new DatasetException(result == SKCodecResult.IncompleteInput
-                    ? "truncated image: the file ends before all pixels are decoded"
-                    : $"corrupt image data ({result})", path);
-            return (width, height, ToPlanes(rgba, width * height));
-        }
+        var image = DecodedImage.Load(path);
+        return (image.Width, image.Height, ToPlanes(image.Rgba, image.Width * image.Height));
     }
 
     /// <summary>Reads only the header: the image's width and height (fast; does not prove the pixel data is intact).</summary>

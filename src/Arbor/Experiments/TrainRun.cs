@@ -92,6 +92,7 @@ public sealed class TrainRun
                 Transform = config.ImageSize <= 64 ? BatchAugmentation.PadCropFlip()
                     // Larger images (the user's own photos): random resized crop + flip, as torchvision's ImageNet recipe.
                     : new BatchAugmentation { Crop = CropKind.ResizedCrop, ScaleMin = 0.25 },
+                Sampler = ContrastiveRecipe.SamplerOf(config),
             });
             var imageModel = (ImageMethodModel)model;
             var task = new SupervisedTask(imageModel);
@@ -179,7 +180,7 @@ public sealed class TrainRun
         var hierarchy = splits.Hierarchy;
         var train = new BatchLoader(splits.Train, TrainingLoaderOptions(config) with
         {
-            Views = 2, Transform = BatchAugmentation.Contrastive(scaleMin: 0.8),   // HMLC reference: crops of 0.8–1 of the image
+            Views = 2, Transform = ContrastiveRecipe.ViewAugmentation(config), Sampler = ContrastiveRecipe.SamplerOf(config),
         });
         // A fixed reference sample of training images for per-epoch validation (nearest class mean) and G-HMLC refits.
         var referenceIndices = Enumerable.Range(0, splits.Train.Count)
@@ -207,7 +208,7 @@ public sealed class TrainRun
         using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
         using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
-            new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
+            ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");
         plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
     }
@@ -216,7 +217,8 @@ public sealed class TrainRun
     public static RunConfig Resolve(RunConfig c)
     {
         var d = MethodCatalog.Get(c.Method);
-        return c with
+        c = ContrastiveRecipe.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
+        c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),
             Backbone = (c.Backbone ?? d.Backbone).ToLowerInvariant(),
@@ -229,6 +231,7 @@ public sealed class TrainRun
             Temperature = c.Temperature ?? d.Temperature,
             ProbeEpochs = c.ProbeEpochs ?? d.ProbeEpochs,
         };
+        return ContrastiveRecipe.Resolve(c);
     }
 
     /// <summary>
@@ -254,14 +257,18 @@ public sealed class TrainRun
     public static IHierarchicalModel CreateModel(RunConfig config, ClassHierarchy hierarchy) =>
         MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
             ? VisionLanguageMethods.Create(config, hierarchy)
-            : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, config.Temperature ?? 0.1);
+            : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, ContrastiveRecipe.ObjectiveOptions(config));
 
     /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
-    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) => new()
-    {
-        BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
-        Normalization = config.InputNormalization(), Resize = config.ResizeRule(),
-    };
+    /// <remarks>CLIP methods read images through the CLIP folder's own preprocessing (<see cref="VisionLanguageMethods.Preprocessor"/>).</remarks>
+    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) =>
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+            ? new() { BatchSize = batchSize, Shuffle = false, Prefetch = 1, Preprocessor = VisionLanguageMethods.Preprocessor(config) }
+            : new()
+            {
+                BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
+                Normalization = config.InputNormalization(), Resize = config.ResizeRule(),
+            };
 
     /// <summary>Loader options for training: shuffled, whole batches, the run's geometry and normalisation; no augmentation yet.</summary>
     public static BatchLoaderOptions TrainingLoaderOptions(RunConfig config) => new()
