@@ -1,4 +1,5 @@
 using Arbor.Data;
+using Arbor.Experiments.VisionLanguage;
 using Arbor.Evaluation;
 using Arbor.Hierarchy;
 using Arbor.IO;
@@ -66,6 +67,7 @@ public sealed class TrainRun
             LearningRate = config.LearningRate!.Value,
             WeightDecay = config.WeightDecay!.Value,
             WarmupEpochs = config.WarmupEpochs!.Value,
+            Schedule = HgclipRecipe.ScheduleOf(config),
             Seed = config.Seed,
         }, progress, options.Cancellation);
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
@@ -151,7 +153,7 @@ public sealed class TrainRun
     public static RunConfig Resolve(RunConfig c)
     {
         var d = MethodCatalog.Get(c.Method);
-        c = ContrastiveRecipe.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
+        c = RunRecipes.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
         c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),
@@ -165,7 +167,7 @@ public sealed class TrainRun
             Temperature = c.Temperature ?? d.Temperature,
             ProbeEpochs = c.ProbeEpochs ?? d.ProbeEpochs,
         };
-        return ContrastiveRecipe.Resolve(c);
+        return RunRecipes.Resolve(c);
     }
 
     /// <summary>Opens the run's dataset with its hierarchy, validation carve and optional training-image limit.</summary>
