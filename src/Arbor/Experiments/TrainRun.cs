@@ -193,11 +193,15 @@ public sealed class TrainRun
             : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, ContrastiveRecipe.ObjectiveOptions(config));
 
     /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
-    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) => new()
-    {
-        BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
-        Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
-    };
+    /// <remarks>CLIP methods read images through the CLIP folder's own preprocessing (<see cref="VisionLanguageMethods.Preprocessor"/>).</remarks>
+    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) =>
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+            ? new() { BatchSize = batchSize, Shuffle = false, Prefetch = 1, Preprocessor = VisionLanguageMethods.Preprocessor(config) }
+            : new()
+            {
+                BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
+                Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
+            };
 
     public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
         new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));

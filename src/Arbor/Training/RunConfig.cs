@@ -15,6 +15,8 @@ public sealed record RunConfig
     public string? DataRoot { get; init; }
     public string? Backbone { get; init; }
     public string? ClipPath { get; init; }
+    /// <summary>CLIP image preprocessing convention: "hf" (Hugging Face, the default) or "openai" (OpenAI/torchvision).</summary>
+    public string? ClipPreprocessing { get; init; }
     public string? Parts { get; init; }
     public int? Epochs { get; init; }
     public int? BatchSize { get; init; }
