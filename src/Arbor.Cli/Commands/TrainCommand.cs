@@ -61,7 +61,9 @@ internal static class TrainCommand
                 DataRoot = result.GetValue(dataRoot),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
-                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
+                // Unset (not the option's display default) so a recipe can choose: the HGCLIP reference's is "stretch".
+                ClipPreprocessing = result.GetValue(clip) is null || result.GetResult(clipPreprocess) is not { Implicit: false }
+                    ? null : result.GetValue(clipPreprocess),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
