@@ -173,6 +173,7 @@ public sealed class TrainRun
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
         {
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
+            AllowPathsOutsideManifest = config.AllowPathsOutsideManifest,
         });
         if (config.TrainLimit is int limit && limit < splits.Train.Count)
             splits = splits with
