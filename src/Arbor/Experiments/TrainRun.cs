@@ -31,6 +31,7 @@ public sealed class TrainRun
 
     public static MetricsReport Run(RunConfig requested, string runDir, Options options)
     {
+        NativeMemoryTuning.Apply();
         var progress = options.Progress;
         var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile) : Resolve(requested);
         var defaults = MethodCatalog.Get(config.Method);
