@@ -50,6 +50,8 @@ internal static class TrainCommand
         };
         var contrastive = new ContrastiveCliOptions();
         contrastive.AddTo(command);
+        var hgclip = new HgclipCliOptions();
+        hgclip.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -76,7 +78,7 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
             };
-            config = contrastive.Apply(result, config);
+            config = hgclip.Apply(result, contrastive.Apply(result, config));
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                 DecodingNames.Parse(result.GetValue(decoding)!));
         });
