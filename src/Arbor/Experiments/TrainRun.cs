@@ -32,6 +32,7 @@ public sealed class TrainRun
 
     public static MetricsReport Run(RunConfig requested, string runDir, Options options)
     {
+        NativeMemoryTuning.Apply();
         var progress = options.Progress;
         var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile) : Resolve(requested);
         var defaults = MethodCatalog.Get(config.Method);
@@ -177,6 +178,7 @@ public sealed class TrainRun
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
         {
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
+            AllowPathsOutsideManifest = config.AllowPathsOutsideManifest,
         });
         if (config.TrainLimit is int limit && limit < splits.Train.Count)
             splits = splits with
