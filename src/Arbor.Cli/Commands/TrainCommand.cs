@@ -21,6 +21,7 @@ internal static class TrainCommand
         };
         var hierarchy = new Option<string?>("--hierarchy") { Description = "Hierarchy file or built-in name (default: the dataset's own)" };
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
+        var allowOutside = SharedOptions.AllowOutsidePaths();
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
@@ -49,18 +50,20 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup,
-            temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization, resize, skipBad,
-            decoding, output, force, resume,
+            method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer,
+            weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
+            resize, skipBad, decoding, output, force, resume,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
         {
             (method, "method"), (dataset, "dataset"), (valFraction, "validation_fraction"), (seed, "seed"), (threads, "threads"),
-            (skipBad, "skip_bad_images"),
+            (skipBad, "skip_bad_images"), (allowOutside, "allow_paths_outside_manifest"),
         };
         var contrastive = new ContrastiveCliOptions();
         contrastive.AddTo(command);
+        var hgclip = new HgclipCliOptions();
+        hgclip.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -69,9 +72,12 @@ internal static class TrainCommand
                 Dataset = result.GetValue(dataset)!,
                 Hierarchy = result.GetValue(hierarchy),
                 DataRoot = result.GetValue(dataRoot),
+                AllowPathsOutsideManifest = result.GetValue(allowOutside),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
-                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
+                // Unset (not the option's display default) so a recipe can choose: the HGCLIP reference's is "stretch".
+                ClipPreprocessing = result.GetValue(clip) is null || result.GetResult(clipPreprocess) is not { Implicit: false }
+                    ? null : result.GetValue(clipPreprocess),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
@@ -91,7 +97,7 @@ internal static class TrainCommand
                 Resize = result.GetValue(resize)?.ToLowerInvariant(),
                 SkipBadImages = result.GetValue(skipBad),
             };
-            config = contrastive.Apply(result, config);
+            config = hgclip.Apply(result, contrastive.Apply(result, config));
             // The config.json fields the user set, so --resume can list exactly the options that changed.
             var notGiven = defaulted.Where(f => result.GetResult(f.Option) is null or { Implicit: true }).Select(f => f.Field);
             var given = System.Text.Json.Nodes.JsonNode.Parse(config.ToJson())!.AsObject().Select(p => p.Key).Except(notGiven).ToHashSet();

@@ -27,6 +27,7 @@ public sealed class TrainedRun : IDisposable
     /// </summary>
     public static TrainedRun Open(string runDir, string? clip = null)
     {
+        NativeMemoryTuning.Apply();
         var folder = RunFolder.OpenExisting(runDir);
         NativeLogging.SilenceNnpack();
         var config = RunConfig.Read(folder.ConfigFile);
@@ -66,9 +67,16 @@ public sealed class TrainedRun : IDisposable
     /// or manifest is read against the run's stored hierarchy). Bad image files stop it, or with
     /// <paramref name="skipBadImages"/> are left out.
     /// </summary>
-    public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false)
+    public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false) =>
+        EvaluateOn(dataset is null ? Config : Config with { Dataset = dataset, DataRoot = null, Hierarchy = null, TrainLimit = null },
+            split, decoding, progress, skipBadImages);
+
+    /// <summary>
+    /// Metrics on a split of the data <paramref name="config"/> names (dataset, data root, validation carve), read against
+    /// the run's stored hierarchy.
+    /// </summary>
+    public MetricsReport EvaluateOn(RunConfig config, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false)
     {
-        var config = dataset is null ? Config : Config with { Dataset = dataset, DataRoot = null, Hierarchy = null, TrainLimit = null };
         var check = TrainRun.OpenCheckedData(config with { SkipBadImages = skipBadImages || Config.SkipBadImages }, progress, Hierarchy);
         var splits = check.Splits;
         if (HierarchySignature.Of(splits.Hierarchy) != HierarchySignature.Of(Hierarchy))
