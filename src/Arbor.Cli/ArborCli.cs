@@ -17,6 +17,8 @@ public static class ArborCli
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(EvalCommand.Build());
         root.Subcommands.Add(PredictCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(CompareCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         return root;
     }

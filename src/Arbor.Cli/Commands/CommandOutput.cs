@@ -14,4 +14,11 @@ internal static class CommandOutput
     /// <summary>True when output goes to a terminal (progress bars), false when redirected (plain lines).</summary>
     public static bool IsInteractive(ParseResult result) =>
         ReferenceEquals(result.InvocationConfiguration.Output, Console.Out) && !Console.IsOutputRedirected;
+
+    /// <summary>The command as typed, for the run's log and report: "arbor" and the arguments, quoted where needed.</summary>
+    public static string CommandLine(ParseResult result) =>
+        "arbor " + string.Join(" ", result.Tokens.Select(t => t.Value).Select(Quote));
+
+    static string Quote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 }

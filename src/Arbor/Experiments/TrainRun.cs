@@ -2,6 +2,7 @@ using Arbor.Data;
 using Arbor.Evaluation;
 using Arbor.Hierarchy;
 using Arbor.IO;
+using Arbor.Reporting;
 using Arbor.Training;
 using static TorchSharp.torch;
 
@@ -24,6 +25,10 @@ public sealed class TrainRun
         public CancellationToken Cancellation { get; init; }
         /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
         public Action<int>? AfterEpoch { get; init; }
+        /// <summary>Also write TensorBoard event files into the run's tensorboard/ folder.</summary>
+        public bool TensorBoard { get; init; }
+        /// <summary>The command that started the run, recorded in train.log for the report (null: not recorded).</summary>
+        public string? CommandLine { get; init; }
     }
 
     /// <summary>The file a finished run's model is in (used by eval and predict).</summary>
@@ -55,6 +60,8 @@ public sealed class TrainRun
         var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
         if (!options.Resume) AtomicFile.WriteAllText(run.ConfigFile, config.ToJson());
         run.Log($"{(options.Resume ? "resume" : "start")}: {config.Method} on {splits.Description}");
+        if (options.CommandLine is not null) run.Log($"command: {options.CommandLine}");
+        var recorder = new RunRecorder(run, hierarchy, options.TensorBoard);
         progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
                       $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
                       $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
@@ -68,6 +75,7 @@ public sealed class TrainRun
             WarmupEpochs = config.WarmupEpochs!.Value,
             Seed = config.Seed,
         }, progress, options.Cancellation);
+        trainer.EpochFinished += recorder.OnEpoch;
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
         var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), options.Resume);
 
@@ -89,7 +97,7 @@ public sealed class TrainRun
             trainer.Fit(task, train, _ =>
             {
                 var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent);
-                return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
+                return EpochValidation.FromLevels(m.Levels);
             }, plan);
             Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
         }
@@ -104,6 +112,7 @@ public sealed class TrainRun
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         report.Write(run.MetricsFile);
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
+        recorder.Finish(metrics, report, model.LevelLogits, splits.Test, EvaluationLoaderOptions(config, 256), config.Seed, progress);
         return report;
     }
 
@@ -132,8 +141,7 @@ public sealed class TrainRun
         {
             using var refSet = FeatureSet.Extract(reference, model.Backbone.forward);
             using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
-            double score = NearestClassMean.MeanTop1(hierarchy, refSet, valSet);
-            return new EpochValidation(score, $"nearest-class-mean {score:P1}");
+            return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model, plan.Identity);
 

@@ -124,7 +124,7 @@ public static class VisionLanguageMethods
         trainer.Fit(new HgclipTask(hg), train, _ =>
         {
             var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent);
-            return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
+            return EpochValidation.FromLevels(m.Levels);
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
     }
