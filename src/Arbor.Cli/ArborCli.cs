@@ -10,6 +10,7 @@ public static class ArborCli
     public static RootCommand Build()
     {
         var root = new RootCommand("Arbor — hierarchical visual recognition: a label at every level of a taxonomy.");
+        GlobalOptions.AddTo(root);
         root.Subcommands.Add(HierarchyCommand.Build());
         root.Subcommands.Add(DataCommand.Build());
         root.Subcommands.Add(ClipCommand.Build());

@@ -91,9 +91,8 @@ internal static class TrainCommand
             {
                 Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, TensorBoard = tensorBoard,
                 CommandLine = CommandOutput.CommandLine(result),
-                Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
+                Progress = CommandOutput.Progress(result),
             });
-            @out.WriteLine();
             @out.WriteLine(MetricsTable.Format(report));
             @out.WriteLine($"run folder: {Path.GetFullPath(runDir)}");
             return 0;

@@ -96,7 +96,7 @@ public sealed class TrainRun
             var validation = evalLoader(splits.Validation);
             trainer.Fit(task, train, _ =>
             {
-                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent);
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate");
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
             Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
@@ -108,7 +108,8 @@ public sealed class TrainRun
 
         Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
-        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress);
+        progress.RunStatus = null;
+        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test");
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         report.Write(run.MetricsFile);
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
@@ -139,16 +140,16 @@ public sealed class TrainRun
         var task = new ContrastiveTask(model, refitSample);
         trainer.Fit(task, train, _ =>
         {
-            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward);
-            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features");
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features");
             return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model, plan.Identity);
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
-        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
-        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features");
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features");
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");

@@ -59,7 +59,7 @@ public sealed class RunRecorder
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            progress.Line($"warning: drawing the plots failed ({e.Message}); the run is complete — retry with `arbor report --run {_run.Path}`");
+            progress.Warn($"drawing the plots failed ({e.Message}); the run is complete — retry with `arbor report --run {_run.Path}`");
             _run.Log($"plots failed: {e}");
         }
         _tensorBoard?.Test(report, grid, Math.Max(1, _lastEpoch));

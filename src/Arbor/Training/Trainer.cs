@@ -66,6 +66,17 @@ public sealed class Trainer
         if (validate is not null && startEpoch < _options.Epochs)
             _progress.Line("after each epoch: val = validation top-1 per level (their mean picks the best epoch); " +
                            "* = best so far, its weights are kept");
+        // The run's ETA: wall time per step so far in this process (validation included once an epoch is done) times the
+        // steps left. Shown after the epoch's own bar.
+        var runClock = System.Diagnostics.Stopwatch.StartNew();
+        int firstStep = step;
+        void UpdateRunStatus(int epochNumber)
+        {
+            int done = step - firstStep, left = totalSteps - step;
+            _progress.RunStatus = done == 0 ? null
+                : $"training eta {ProgressReporter.Format(TimeSpan.FromSeconds(runClock.Elapsed.TotalSeconds / done * left))} " +
+                  $"({epochNumber}/{_options.Epochs} epochs)";
+        }
         for (int epoch = startEpoch; epoch < _options.Epochs; epoch++)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -95,6 +106,7 @@ public sealed class Trainer
                     batches++;
                     step++;
                 }
+                UpdateRunStatus(epoch);
                 _progress.Step(batches, $"loss {lossSum / batches:F4}");
             }
             optimizer.ZeroGrad();
@@ -107,6 +119,7 @@ public sealed class Trainer
             var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, batches), schedule.RateAt(Math.Max(0, step - 1)),
                 seconds, MemoryProbe.ResidentMiB(), validation, improved);
             history.Add(record);
+            UpdateRunStatus(epoch + 1);
             var line = $"epoch {epoch + 1}/{_options.Epochs}  loss {record.Loss:F4}  lr {record.LearningRate:G3}  " +
                        $"{seconds:F1}s  rss {record.ResidentMiB:F0} MiB" + (validation is null ? "" : $"  val {validation.Summary}" + (improved ? " *" : ""));
             _progress.Line(line);
@@ -120,6 +133,7 @@ public sealed class Trainer
             }
             EpochFinished?.Invoke(record);
         }
+        _progress.RunStatus = null;
         return new Outcome(_options.Epochs, bestEpoch, bestScore, history);
     }
 }

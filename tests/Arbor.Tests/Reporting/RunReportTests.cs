@@ -21,8 +21,8 @@ public class RunReportTests
         var train = CliHarness.Run("train", "--method", "ce", "--dataset", "fashion-mnist-embedded", "--epochs", "2",
             "--batch", "64", "--train-limit", "256", "--threads", "2", "--tensorboard", "--out", run);
         Assert.True(train.Code == 0, train.Err);
-        Assert.Contains("* = best so far", train.Out);
-        Assert.Matches(@"epoch 1/2 .* val group [\d.]+% / type [\d.]+% / item [\d.]+%", train.Out);
+        Assert.Contains("* = best so far", train.Err);
+        Assert.Matches(@"epoch 1/2 .* val group [\d.]+% / type [\d.]+% / item [\d.]+%", train.Err);
 
         // metrics.csv: one row per epoch, per-level validation accuracy that averages to the selection score.
         var (levels, rows) = EpochLog.ReadWithLevels(Path.Combine(run, "metrics.csv"));
