@@ -7,12 +7,18 @@ namespace Arbor.Cli;
 /// <summary>The `arbor` command tree. Each command group lives in its own file under Commands/.</summary>
 public static class ArborCli
 {
-    /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build()
+    /// <summary>
+    /// Builds the root command with every subcommand. The root is a command named "arbor" rather than a RootCommand, whose
+    /// name is the entry assembly's ("Arbor.Cli") and would make every usage line wrong; it gets --help and --version as a
+    /// RootCommand would.
+    /// </summary>
+    public static Command Build()
     {
-        var root = new RootCommand("Arbor — hierarchical visual recognition: a label at every level of a taxonomy.\n\n" +
+        var root = new Command("arbor", "Arbor — hierarchical visual recognition: a label at every level of a taxonomy.\n\n" +
             "Exit codes: 0 done, 1 reading or writing failed (permission, disk full), 2 bad input or usage, " +
             "70 internal error (the trace goes to a crash log the message names), 130 interrupted.");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
         root.Subcommands.Add(HierarchyCommand.Build());
