@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace Arbor.Training;
 
@@ -19,6 +20,9 @@ public enum Verbosity
 /// is left of the run and its ETA). On a terminal it redraws one line — labels, a bar and ETA of the innermost phase, the run
 /// status — a few times a second; when output is redirected it writes a plain line every <see cref="PlainInterval"/>
 /// instead, so logs stay short, greppable and still show that work is going on.
+/// A library user gets the same events typed: every step as a <see cref="ProgressUpdate"/> to an <see cref="IProgress{T}"/>
+/// (the phase named with its outer phases, "epoch 3/10 › validate"), every line as an information message to an
+/// <see cref="ILogger"/> (<see cref="To"/>).
 /// </summary>
 public sealed class ProgressReporter
 {
@@ -26,6 +30,8 @@ public sealed class ProgressReporter
     readonly bool _interactive;
     readonly Stopwatch _sinceDraw = Stopwatch.StartNew();
     readonly List<Phase> _phases = new();
+    readonly IProgress<ProgressUpdate>? _updates;
+    readonly ILogger? _logger;
     int _lastWidth;
 
     sealed class Phase(string label, int total)
@@ -47,6 +53,20 @@ public sealed class ProgressReporter
         Verbosity = verbosity;
     }
 
+    ProgressReporter(IProgress<ProgressUpdate>? updates, ILogger? logger) : this(TextWriter.Null, false)
+    {
+        _updates = updates;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// A reporter for library users: each phase step goes to <paramref name="updates"/> (on the training thread; wrap a
+    /// <see cref="Progress{T}"/> to marshal to a UI thread), each line (run start, epoch summaries, results) to
+    /// <paramref name="logger"/> at Information level (warnings at Warning level). Either may be null.
+    /// </summary>
+    public static ProgressReporter To(IProgress<ProgressUpdate>? updates, ILogger? logger = null) =>
+        updates is null && logger is null ? Silent : new(updates, logger);
+
     /// <summary>A reporter that prints nothing.</summary>
     public static ProgressReporter Silent { get; } = new(TextWriter.Null, false, Verbosity.Quiet);
 
@@ -61,6 +81,7 @@ public sealed class ProgressReporter
     /// <summary>Writes a plain line (clearing any progress bar first); nothing when quiet.</summary>
     public void Line(string text)
     {
+        _logger?.LogInformation("{Line}", text);
         if (Verbosity == Verbosity.Quiet) return;
         Write(text);
     }
@@ -68,11 +89,16 @@ public sealed class ProgressReporter
     /// <summary>A detail line, written only when verbose.</summary>
     public void Detail(string text)
     {
+        _logger?.LogDebug("{Line}", text);
         if (Verbosity == Verbosity.Verbose) Write(text);
     }
 
     /// <summary>A warning line, written at every verbosity.</summary>
-    public void Warn(string text) => Write(text.StartsWith("warning:", StringComparison.Ordinal) ? text : "warning: " + text);
+    public void Warn(string text)
+    {
+        _logger?.LogWarning("{Line}", text);
+        Write(text.StartsWith("warning:", StringComparison.Ordinal) ? text : "warning: " + text);
+    }
 
     void Write(string text)
     {
@@ -91,6 +117,7 @@ public sealed class ProgressReporter
         {
             _phases.Clear();
             _phases.Add(new Phase(label, total));
+            Update(_phases[^1]);
         }
     }
 
@@ -100,8 +127,13 @@ public sealed class ProgressReporter
     /// </summary>
     public IDisposable Nested(string label, int total)
     {
-        lock (_phases) _phases.Add(new Phase(label, total));
-        return new PopOnDispose(this, _phases[^1]);
+        var phase = new Phase(label, total);
+        lock (_phases)
+        {
+            _phases.Add(phase);
+            Update(phase);
+        }
+        return new PopOnDispose(this, phase);
     }
 
     sealed class PopOnDispose(ProgressReporter owner, Phase phase) : IDisposable
@@ -115,13 +147,15 @@ public sealed class ProgressReporter
     /// <summary>Reports that <paramref name="done"/> of the innermost phase's steps are complete.</summary>
     public void Step(int done, string? detail = null)
     {
-        if (Verbosity == Verbosity.Quiet) return;
+        if (Verbosity == Verbosity.Quiet && _updates is null) return;
         lock (_phases)
         {
             if (_phases.Count == 0) return;
             var phase = _phases[^1];
             phase.Done = done;
             phase.Detail = detail;
+            Update(phase);
+            if (Verbosity == Verbosity.Quiet) return;
             bool finished = done >= phase.Total;
             if (_interactive)
             {
@@ -139,6 +173,14 @@ public sealed class ProgressReporter
                 _out.Flush();
             }
         }
+    }
+
+    // The typed event of a phase for library users; the phase is named with its outer phases.
+    void Update(Phase phase)
+    {
+        if (_updates is null) return;
+        var name = string.Join(" › ", _phases.TakeWhile(p => p != phase).Select(p => p.Label).Append(phase.Label));
+        _updates.Report(new ProgressUpdate(name, phase.Done, phase.Total, phase.Detail, phase.Clock.Elapsed));
     }
 
     /// <summary>Seconds since the innermost phase started.</summary>
