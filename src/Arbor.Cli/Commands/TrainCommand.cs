@@ -64,7 +64,9 @@ internal static class TrainCommand
                 AllowPathsOutsideManifest = result.GetValue(allowOutside),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
-                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
+                // Unset (not the option's display default) so a recipe can choose: the HGCLIP reference's is "stretch".
+                ClipPreprocessing = result.GetValue(clip) is null || result.GetResult(clipPreprocess) is not { Implicit: false }
+                    ? null : result.GetValue(clipPreprocess),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
