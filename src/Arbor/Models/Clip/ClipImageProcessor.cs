@@ -49,6 +49,9 @@ public sealed record ClipImageProcessor : IImagePreprocessor
     public float[] Mean { get; init; } = OpenAiMean;
     public float[] Std { get; init; } = OpenAiStd;
 
+    /// <summary>Largest resize or crop size a preprocessor config may ask for (CLIP models use 224–448).</summary>
+    public const int MaxSize = 4096;
+
     /// <summary>The reference whose pixels this reproduces. Default <see cref="ClipPreprocessing.Hf"/>.</summary>
     public ClipPreprocessing Convention { get; init; } = ClipPreprocessing.Hf;
 
@@ -90,7 +93,9 @@ public sealed record ClipImageProcessor : IImagePreprocessor
         }
         try
         {
-            if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o) throw new ArborException("must be a JSON object", path);
+            var text = IO.TextInput.ReadFile(path, IO.InputLimits.ConfigFileBytes, "preprocessor config");
+            using (IO.JsonInput.Parse(text, path, "preprocessor config")) { }   // strict: duplicate keys, lone surrogates
+            if (JsonNode.Parse(text) is not JsonObject o) throw new ArborException("must be a JSON object", path);
             var p = new ClipImageProcessor();
             if (o["size"] is { } size)
                 p = p with { ShortestEdge = size is JsonValue ? size.GetValue<int>()
@@ -106,8 +111,12 @@ public sealed record ClipImageProcessor : IImagePreprocessor
             if (o["do_center_crop"] is JsonValue c) p = p with { DoCenterCrop = c.GetValue<bool>() };
             if (o["do_normalize"] is JsonValue n) p = p with { DoNormalize = n.GetValue<bool>() };
             if (o["rescale_factor"] is JsonValue f) p = p with { RescaleFactor = f.GetValue<float>() };
-            if (p.Mean.Length != 3 || p.Std.Length != 3 || p.Std.Any(s => s <= 0) || p.ShortestEdge <= 0 || p.CropHeight <= 0 || p.CropWidth <= 0)
-                throw new ArborException("image_mean/image_std need 3 values (std > 0) and sizes must be positive", path);
+            if (p.Mean.Length != 3 || p.Std.Length != 3 || p.Std.Any(s => !(s > 0) || !float.IsFinite(s)) || p.Mean.Any(m => !float.IsFinite(m)) ||
+                p.ShortestEdge <= 0 || p.CropHeight <= 0 || p.CropWidth <= 0)
+                throw new ArborException("image_mean/image_std need 3 finite values (std > 0) and sizes must be positive", path);
+            if (p.ShortestEdge > MaxSize || p.CropHeight > MaxSize || p.CropWidth > MaxSize)
+                throw new ArborException($"sizes must be at most {MaxSize} pixels", path);
+            if (!float.IsFinite(p.RescaleFactor) || p.RescaleFactor <= 0) throw new ArborException("rescale_factor must be positive and finite", path);
             return p;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException)
