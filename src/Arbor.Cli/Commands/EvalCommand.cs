@@ -10,14 +10,14 @@ internal static class EvalCommand
 {
     public static Command Build()
     {
-        var run = new Option<string>("--run", "-r") { Description = "Run folder written by `arbor train`", Required = true };
+        var run = SharedOptions.Run();
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Evaluate on another dataset with the run's classes: a name, folder tree or manifest .csv (default: the run's)" };
-        var split = new Option<string>("--split") { Description = "train | validation | test", DefaultValueFactory = _ => "test" };
-        var decoding = new Option<string>("--decoding") { Description = "independent (per-level argmax) | consistent (best valid path)", DefaultValueFactory = _ => "independent" };
-        var json = new Option<bool>("--json") { Description = "Print metrics.json-style JSON instead of a table" };
+        var split = SharedOptions.Split("test");
+        var decoding = SharedOptions.Decoding();
+        var json = SharedOptions.Json("Print metrics.json-style JSON instead of a table");
         var clip = new Option<string?>("--clip") { Description = "The CLIP folder of a CLIP method's run, when it moved (its content must match the run's)" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode instead of stopping" };
-        var command = new Command("eval", "Evaluate a trained run; writes eval-<split>-<decoding>.json in the run folder.")
+        var command = new Command("eval", "Evaluate a trained run; writes eval-<dataset>-<split>-<decoding>.json in the run folder.")
         {
             run, dataset, split, decoding, json, clip, skipBad,
         };
@@ -28,14 +28,23 @@ internal static class EvalCommand
             using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip));
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
-                // With --json, standard output holds only the JSON: progress and data notes go to standard error.
-                result.GetValue(json) ? new ProgressReporter(CommandOutput.Err(result), false)
-                    : new ProgressReporter(@out, CommandOutput.IsInteractive(result)), result.GetValue(skipBad));
-            var file = trained.Folder.File($"eval-{splitName}-{decode.ToName()}.json");
+                CommandOutput.Progress(result), result.GetValue(skipBad));
+            var file = trained.Folder.File(FileName(report.Dataset, splitName, decode));
             RunFolder.WriteGuard(file, () => report.Write(file));
             @out.WriteLine(result.GetValue(json) ? report.ToJson() : MetricsTable.Format(report));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// eval-&lt;dataset&gt;-&lt;split&gt;-&lt;decoding&gt;.json: evaluating another dataset or decoding never overwrites an
+    /// earlier result. A dataset given as a path is named by its last component.
+    /// </summary>
+    internal static string FileName(string dataset, string split, Decoding decoding)
+    {
+        var name = Path.GetFileName(dataset.TrimEnd('/', '\\'));
+        name = System.Text.RegularExpressions.Regex.Replace(name.Length == 0 ? dataset : name, "[^A-Za-z0-9._-]+", "-").Trim('-');
+        return $"eval-{name}-{split}-{decoding.ToName()}.json";
     }
 }

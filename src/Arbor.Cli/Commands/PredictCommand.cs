@@ -11,12 +11,12 @@ internal static class PredictCommand
 {
     public static Command Build()
     {
-        var run = new Option<string>("--run", "-r") { Description = "Run folder written by `arbor train`", Required = true };
+        var run = SharedOptions.Run();
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP, GIF, BMP)", Arity = ArgumentArity.OneOrMore };
         var clip = new Option<string?>("--clip") { Description = "The CLIP folder of a CLIP method's run, when it moved (its content must match the run's)" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Report image files that do not decode and go on, instead of stopping" };
-        var decoding = new Option<string>("--decoding") { Description = "independent | consistent", DefaultValueFactory = _ => "consistent" };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var decoding = SharedOptions.Decoding();
+        var json = SharedOptions.Json();
         var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad };
         command.SetAction(result =>
         {

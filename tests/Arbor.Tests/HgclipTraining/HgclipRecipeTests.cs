@@ -185,7 +185,7 @@ public sealed class HgclipRecipeTests : IDisposable
     [Theory]
     [InlineData("vpt", "text-init", "--text-init applies to hgclip, coop, ivlp")]
     [InlineData("coop", "edges", "--edge-multiplicity applies to hgclip")]
-    [InlineData("hmlc", "normalization", "--normalization applies to hgclip, coop, vpt, ivlp")]
+    [InlineData("hmlc", "normalization", "--head-normalization applies to hgclip, coop, vpt, ivlp")]
     [InlineData("hgclip", "schedule", "--schedule must be one of cosine, plateau")]
     [InlineData("linear-probe", "recipe", "--recipe reference is defined for")]
     public void OptionsThatDoNotApplyAreRefused(string method, string option, string message)

@@ -78,7 +78,7 @@ public static class HgclipRecipe
         var given = new (string Option, object? Value, bool Applies, string Where)[]
         {
             ("--text-init", c.TextInit, textPrompt, "hgclip, coop, ivlp (the methods with a learned text context)"),
-            ("--normalization", c.HeadNormalization, applies, "hgclip, coop, vpt, ivlp"),
+            ("--head-normalization", c.HeadNormalization, applies, "hgclip, coop, vpt, ivlp"),
             ("--edge-multiplicity", c.EdgeMultiplicity, graph, "hgclip (the methods with a label graph)"),
         };
         foreach (var (option, value, ok, where) in given)
@@ -91,7 +91,7 @@ public static class HgclipRecipe
         return c with
         {
             TextInit = textPrompt ? c.TextInit ?? (reference ? dataset.TextInit : "a photo of a") : null,
-            HeadNormalization = RunRecipes.Choice(c.HeadNormalization ?? (reference ? "reference" : "cosine"), Normalizations, "--normalization"),
+            HeadNormalization = RunRecipes.Choice(c.HeadNormalization ?? (reference ? "reference" : "cosine"), Normalizations, "--head-normalization"),
             EdgeMultiplicity = graph ? RunRecipes.Choice(c.EdgeMultiplicity ?? (reference && dataset.EdgesPerLeaf ? "per-leaf" : "one"), Multiplicities, "--edge-multiplicity") : null,
             Schedule = schedule ?? (reference ? "plateau" : "cosine"),
             ClipPreprocessing = c.ClipPreprocessing ?? (reference ? "stretch" : null),
