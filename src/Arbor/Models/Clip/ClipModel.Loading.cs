@@ -7,11 +7,12 @@ namespace Arbor.Models.Clip;
 public sealed partial class ClipModel
 {
     /// <summary>The weight files a Hugging Face CLIP folder may hold, in the order they are looked for.</summary>
-    public static readonly IReadOnlyList<string> WeightFileNames = ["model.safetensors", "model.safetensors.index.json"];
+    public static readonly IReadOnlyList<string> WeightFileNames = ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"];
 
     /// <summary>
-    /// Loads a Hugging Face CLIP folder: <c>config.json</c> (<c>model_type</c> "clip") and <c>model.safetensors</c> or a
-    /// sharded <c>model.safetensors.index.json</c>. A folder missing either, or holding another model type, is an error
+    /// Loads a Hugging Face CLIP folder: <c>config.json</c> (<c>model_type</c> "clip") and <c>model.safetensors</c>, a
+    /// sharded <c>model.safetensors.index.json</c>, or (older folders) <c>pytorch_model.bin</c>, read without executing
+    /// pickle code (<see cref="PyTorchStateDict"/>). A folder missing either, or holding another model type, is an error
     /// listing what is wrong. Weights load strictly by name (see <see cref="LoadWeights"/>); the model is in eval mode.
     /// </summary>
     public static ClipModel Load(string dir)
@@ -22,9 +23,9 @@ public sealed partial class ClipModel
         var missing = new List<string>();
         if (!File.Exists(configPath)) missing.Add("config.json");
         if (weights is null)
-            missing.Add(File.Exists(Path.Combine(dir, "pytorch_model.bin"))
-                ? "model.safetensors (only pytorch_model.bin is present; convert it to safetensors)"
-                : "model.safetensors (or model.safetensors.index.json)");
+            missing.Add(File.Exists(Path.Combine(dir, "pytorch_model.bin.index.json"))
+                ? "model.safetensors (sharded pytorch_model-*.bin files are not read; convert them to safetensors)"
+                : "model.safetensors (or model.safetensors.index.json, or pytorch_model.bin)");
         if (missing.Count > 0)
             throw new ArborException($"not a Hugging Face CLIP folder: missing {string.Join(", ", missing)}", dir);
         var config = ClipConfig.Load(configPath, requireModelType: true);
@@ -33,8 +34,9 @@ public sealed partial class ClipModel
         var model = new ClipModel(config);
         try
         {
-            using var tensors = weights!.EndsWith(".index.json", StringComparison.Ordinal)
-                ? SafeTensors.ReadSharded(weights) : SafeTensors.Read(weights);
+            using var tensors = weights!.EndsWith(".index.json", StringComparison.Ordinal) ? SafeTensors.ReadSharded(weights)
+                : weights.EndsWith(".bin", StringComparison.Ordinal) ? PyTorchStateDict.Read(weights)
+                : SafeTensors.Read(weights);
             model.LoadWeights(tensors, weights);
         }
         catch
