@@ -15,15 +15,16 @@ internal static class EvalCommand
         var split = new Option<string>("--split") { Description = "train | validation | test", DefaultValueFactory = _ => "test" };
         var decoding = new Option<string>("--decoding") { Description = "independent (per-level argmax) | consistent (best valid path)", DefaultValueFactory = _ => "independent" };
         var json = new Option<bool>("--json") { Description = "Print metrics.json-style JSON instead of a table" };
+        var device = DeviceOption.Create();
         var command = new Command("eval", "Evaluate a trained run; writes eval-<split>-<decoding>.json in the run folder.")
         {
-            run, dataset, split, decoding, json,
+            run, dataset, split, decoding, json, device,
         };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
             var decode = DecodingNames.Parse(result.GetValue(decoding)!);
-            using var trained = TrainedRun.Open(result.GetValue(run)!);
+            using var trained = TrainedRun.Open(result.GetValue(run)!, DeviceOption.Get(result, device));
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
                 new ProgressReporter(@out, CommandOutput.IsInteractive(result)));

@@ -40,11 +40,12 @@ internal static class TrainCommand
         var output = new Option<string>("--out", "-o") { Description = "Run folder to create", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing run folder" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same config)" };
+        var device = DeviceOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, backbone, clip, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
-            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
+            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume, device,
         };
         command.SetAction(result =>
         {
@@ -71,13 +72,14 @@ internal static class TrainCommand
                 Threads = result.GetValue(threads),
             };
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!));
+                DecodingNames.Parse(result.GetValue(decoding)!), DeviceOption.Get(result, device));
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
-    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding)
+    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
+        TorchSharp.torch.Device? device = null)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -87,7 +89,7 @@ internal static class TrainCommand
         {
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
-                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token,
+                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, Device = device,
                 Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
             });
             @out.WriteLine();

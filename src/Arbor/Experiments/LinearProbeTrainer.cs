@@ -20,7 +20,8 @@ public static class LinearProbeTrainer
     public static double Fit(nn.Module<Tensor, Tensor[]> head, ClassHierarchy hierarchy, FeatureSet train, FeatureSet validation,
         Options options, ProgressReporter progress)
     {
-        var levelOfLeaf = hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray())).ToArray();
+        var device = train.Features.device;
+        var levelOfLeaf = hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray(), device: device)).ToArray();
         var parameters = head.parameters().ToArray();
         using var optimizer = new AdamWOptimizer(parameters, options.LearningRate, options.WeightDecay);
         int perEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
@@ -35,7 +36,7 @@ public static class LinearProbeTrainer
             head.train();
             using (var scope = NewDisposeScope())
             {
-                var order = randperm(train.Count, generator: generator);
+                var order = randperm(train.Count, generator: generator).to(device);   // the seeded generator draws on the CPU
                 for (int b = 0; b < perEpoch; b++)
                 {
                     using var stepScope = NewDisposeScope();
@@ -45,7 +46,7 @@ public static class LinearProbeTrainer
                     optimizer.LearningRate = schedule.RateAt(step++);
                     optimizer.ZeroGrad();
                     var logits = head.forward(x);
-                    Tensor loss = zeros(1);
+                    Tensor loss = zeros(1, device: device);
                     for (int l = 0; l < logits.Length; l++)
                         loss = loss + nn.functional.cross_entropy(logits[l], levelOfLeaf[l].index_select(0, leaves));
                     (loss / logits.Length).backward();

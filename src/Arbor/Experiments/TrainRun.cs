@@ -22,6 +22,8 @@ public sealed class TrainRun
         public Decoding Decoding { get; init; } = Decoding.Independent;
         public ProgressReporter Progress { get; init; } = ProgressReporter.Silent;
         public CancellationToken Cancellation { get; init; }
+        /// <summary>Where the model computes (<see cref="ComputeDevice.Parse"/>); data is moved there batch by batch.</summary>
+        public Device? Device { get; init; }
         /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
         public Action<int>? AfterEpoch { get; init; }
     }
@@ -51,6 +53,7 @@ public sealed class TrainRun
                 };
         manual_seed(config.Seed);
         using var model = CreateModel(config, hierarchy);
+        if (options.Device is { } device) model.MoveTo(device);
         var identity = IdentityOf(config, hierarchy);
 
         var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
@@ -89,7 +92,7 @@ public sealed class TrainRun
             var validation = evalLoader(splits.Validation);
             trainer.Fit(task, train, _ =>
             {
-                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent);
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, device: model.Device);
                 return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
             }, plan);
             Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
@@ -101,7 +104,7 @@ public sealed class TrainRun
 
         Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
-        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress);
+        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, model.Device);
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         report.Write(run.MetricsFile);
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
@@ -112,6 +115,7 @@ public sealed class TrainRun
         Trainer.CheckpointPlan plan, Func<ImageDataset, BatchLoader> evalLoader, ProgressReporter progress)
     {
         var hierarchy = splits.Hierarchy;
+        var device = ((IHierarchicalModel)model).Device;
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
@@ -124,15 +128,15 @@ public sealed class TrainRun
         var validation = evalLoader(splits.Validation);
         Func<(Tensor, Tensor)> refitSample = () =>
         {
-            using var set = FeatureSet.Extract(reference, x => model.Projection!.forward(model.Backbone.forward(x)));
-            var labels = stack(hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray()).index_select(0, set.Leaves)).ToArray(), 1);
+            using var set = FeatureSet.Extract(reference, x => model.Projection!.forward(model.Backbone.forward(x)), device);
+            var labels = stack(hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray(), device: device).index_select(0, set.Leaves)).ToArray(), 1);
             return (set.Features.clone(), labels);
         };
         var task = new ContrastiveTask(model, refitSample);
         trainer.Fit(task, train, _ =>
         {
-            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward);
-            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, device);
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, device);
             double score = NearestClassMean.MeanTop1(hierarchy, refSet, valSet);
             return new EpochValidation(score, $"nearest-class-mean {score:P1}");
         }, plan);
@@ -140,8 +144,8 @@ public sealed class TrainRun
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
-        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
-        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, device);
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, device);
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");
