@@ -49,6 +49,7 @@ public static class VisionLanguageMethods
             ImageSize = clipConfig.Vision.ImageSize,
             Channels = 3,
             Normalization = Normalization.Clip.Name,
+            ClipPreprocessing = ClipImageProcessor.NameOf(ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf")),
         };
         if (method == "hgclip" && ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph))
             CheckEveryClassHasImages(splits.Train);
@@ -74,15 +75,33 @@ public static class VisionLanguageMethods
         }
     }
 
+    /// <summary>
+    /// The one image preprocessing of a CLIP run: the CLIP folder's <c>preprocessor_config.json</c> (or its image size) in
+    /// the run's convention (hf unless the config says openai).
+    /// </summary>
+    public static ClipImageProcessor Preprocessor(RunConfig config) =>
+        ClipImageProcessor.Load(config.ClipPath ?? throw new ArborException($"the run config of method '{config.Method}' has no clip_path"),
+            ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf"));
+
     /// <summary>The model a vision-language method stands for.</summary>
-    public static HgclipModelOptions ModelOptions(RunConfig config) => config.Method switch
+    public static HgclipModelOptions ModelOptions(RunConfig config)
     {
-        "hgclip" => new HgclipModelOptions { Parts = HgclipPartsParser.Parse(config.Parts ?? "all") },
-        "coop" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt, TextPrompt = PromptOptions.Shallow },
-        "vpt" => new HgclipModelOptions { Parts = HgclipParts.VisualPrompt },
-        "ivlp" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt | HgclipParts.VisualPrompt },
-        _ => throw new ArborException($"method '{config.Method}' is not a prompt or HGCLIP method"),
-    };
+        var options = config.Method switch
+        {
+            "hgclip" => new HgclipModelOptions { Parts = HgclipPartsParser.Parse(config.Parts ?? "all") },
+            "coop" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt, TextPrompt = PromptOptions.Shallow },
+            "vpt" => new HgclipModelOptions { Parts = HgclipParts.VisualPrompt },
+            "ivlp" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt | HgclipParts.VisualPrompt },
+            _ => throw new ArborException($"method '{config.Method}' is not a prompt or HGCLIP method"),
+        };
+        // Older run configs lack these fields; their gaps are the values those runs used.
+        return options with
+        {
+            TextPrompt = options.TextPrompt with { TextInit = config.TextInit ?? options.TextPrompt.TextInit },
+            Head = options.Head with { Normalization = HgclipRecipe.NormalizationOf(config) },
+            EdgeMultiplicity = HgclipRecipe.EdgeMultiplicityOf(config),
+        };
+    }
 
     /// <summary>Trains the model with the shared trainer; on return the model holds the weights selected on validation.</summary>
     public static void Train(RunConfig config, IHierarchicalModel model, DatasetSplits splits, Trainer trainer,
@@ -119,7 +138,7 @@ public static class VisionLanguageMethods
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Prefetch = 2,
-            ImageSize = config.ImageSize, Channels = 3, Normalization = Normalization.Clip,
+            Preprocessor = Preprocessor(config),
             Transform = new BatchAugmentation { FlipProbability = 0.5 },
         });
         trainer.Fit(new HgclipTask(hg), train, _ =>
