@@ -26,7 +26,7 @@ public sealed class TrainRun
         /// <summary>Where the model computes (<see cref="ComputeDevice.Parse"/>); data is moved there batch by batch.</summary>
         public Device? Device { get; init; }
         /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
-        public Action<int>? AfterEpoch { get; init; }
+        internal Action<int>? AfterEpoch { get; init; }
     }
 
     /// <summary>The file a finished run's model is in (used by eval and predict).</summary>
