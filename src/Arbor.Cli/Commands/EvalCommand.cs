@@ -27,7 +27,7 @@ internal static class EvalCommand
             using var trained = TrainedRun.Open(result.GetValue(run)!, DeviceOption.Get(result, device));
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
-                new ProgressReporter(@out, CommandOutput.IsInteractive(result)));
+                CommandOutput.Progress(result));
             report.Write(trained.Folder.File($"eval-{splitName}-{decode.ToName()}.json"));
             @out.WriteLine(result.GetValue(json) ? report.ToJson() : MetricsTable.Format(report));
             return 0;

@@ -21,6 +21,7 @@ internal static class TrainCommand
         };
         var hierarchy = new Option<string?>("--hierarchy") { Description = "Hierarchy file or built-in name (default: the dataset's own)" };
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
+        var allowOutside = SharedOptions.AllowOutsidePaths();
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
@@ -41,12 +42,13 @@ internal static class TrainCommand
         var output = new Option<string>("--out", "-o") { Description = "Run folder to create", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing run folder" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same config)" };
+        var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files into <out>/tensorboard" };
         var device = DeviceOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
-            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume, device,
+            method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
+            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume, tensorBoard, device,
         };
         var contrastive = new ContrastiveCliOptions();
         contrastive.AddTo(command);
@@ -60,9 +62,12 @@ internal static class TrainCommand
                 Dataset = result.GetValue(dataset)!,
                 Hierarchy = result.GetValue(hierarchy),
                 DataRoot = result.GetValue(dataRoot),
+                AllowPathsOutsideManifest = result.GetValue(allowOutside),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
-                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
+                // Unset (not the option's display default) so a recipe can choose: the HGCLIP reference's is "stretch".
+                ClipPreprocessing = result.GetValue(clip) is null || result.GetResult(clipPreprocess) is not { Implicit: false }
+                    ? null : result.GetValue(clipPreprocess),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
@@ -79,14 +84,14 @@ internal static class TrainCommand
             };
             config = hgclip.Apply(result, contrastive.Apply(result, config));
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!), DeviceOption.Get(result, device));
+                DecodingNames.Parse(result.GetValue(decoding)!), result.GetValue(tensorBoard), DeviceOption.Get(result, device));
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
     internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
-        TorchSharp.torch.Device? device = null)
+        bool tensorBoard = false, TorchSharp.torch.Device? device = null)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -96,10 +101,10 @@ internal static class TrainCommand
         {
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
-                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, Device = device,
-                Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
+                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, TensorBoard = tensorBoard, Device = device,
+                CommandLine = CommandOutput.CommandLine(result),
+                Progress = CommandOutput.Progress(result),
             });
-            @out.WriteLine();
             @out.WriteLine(MetricsTable.Format(report));
             @out.WriteLine($"run folder: {Path.GetFullPath(runDir)}");
             return 0;

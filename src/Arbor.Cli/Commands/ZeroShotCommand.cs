@@ -65,17 +65,15 @@ internal static class ZeroShotCommand
                 BatchSize = batch, Shuffle = false, Preprocessor = processor,
             });
             var metrics = new MetricsAccumulator(data.Hierarchy, decode);
-            var err = CommandOutput.Err(result);
+            var progress = CommandOutput.Progress(result);
+            progress.Start("zero-shot", loader.BatchesPerEpoch);
             int done = 0;
             foreach (var b in loader)
             {
                 using (b)
                 using (var scope = torch.NewDisposeScope())
-                {
                     metrics.Add(classifier.LevelLogits(b.Images), b.Leaves);
-                    done += b.Count;
-                }
-                if (done % (batch * 20) < batch) err.WriteLine($"{done}/{data.Count} images");
+                progress.Step(++done);
             }
             var report = metrics.Compute().ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
             report.Write(run.MetricsFile);

@@ -13,10 +13,10 @@ public static class Evaluator
     /// <paramref name="device"/> (the model's) each batch moves there first.
     /// </summary>
     public static HierarchicalMetrics Evaluate(Func<Tensor, Tensor[]> levelLogits, BatchLoader loader, ClassHierarchy hierarchy,
-        Decoding decoding, Training.ProgressReporter? progress = null, Device? device = null)
+        Decoding decoding, Training.ProgressReporter? progress = null, string label = "evaluate", Device? device = null)
     {
         var metrics = new MetricsAccumulator(hierarchy, decoding);
-        progress?.Start("evaluate", loader.BatchesPerEpoch);
+        using var phase = progress?.Nested(label, loader.BatchesPerEpoch);
         int done = 0;
         using (no_grad())
             foreach (var batch in loader.GetBatches(0))

@@ -22,10 +22,12 @@ public sealed class FeatureSet : IDisposable
     /// Runs <paramref name="embed"/> over every batch of <paramref name="loader"/> in eval mode, without gradients; with a
     /// <paramref name="device"/> (the model's) each batch moves there first, and the features and leaves stay there.
     /// </summary>
-    public static FeatureSet Extract(BatchLoader loader, Func<Tensor, Tensor> embed, Device? device = null)
+    public static FeatureSet Extract(BatchLoader loader, Func<Tensor, Tensor> embed, Training.ProgressReporter? progress = null,
+        string label = "extract features", Device? device = null)
     {
         var chunks = new List<Tensor>();
         var leaves = new List<Tensor>();
+        using var phase = progress?.Nested(label, loader.BatchesPerEpoch);
         using (no_grad())
         {
             foreach (var batch in loader.GetBatches(0))
@@ -35,6 +37,7 @@ public sealed class FeatureSet : IDisposable
                     var onDevice = device is null ? batch : batch.To(device);
                     chunks.Add(embed(onDevice.Images).MoveToOuterDisposeScope());
                     leaves.Add(onDevice.Leaves.clone().MoveToOuterDisposeScope());
+                    progress?.Step(chunks.Count);
                 }
         }
         var features = cat(chunks, 0);

@@ -60,7 +60,7 @@ public sealed class TrainedRun : IDisposable
             throw new ArborException($"dataset '{config.Dataset}' has hierarchy {HierarchySignature.Of(splits.Hierarchy)}, " +
                                      $"but the run was trained on {HierarchySignature.Of(Hierarchy)}");
         var loader = new BatchLoader(splits.Get(split), LoaderOptions(batchSize: 512));
-        var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress, Model.Device);
+        var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress, device: Model.Device);
         return metrics.ToReport(Config.Method, config.Dataset, split);
     }
 

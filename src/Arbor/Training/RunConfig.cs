@@ -13,6 +13,11 @@ public sealed record RunConfig
     public string Dataset { get; init; } = "fashion-mnist";
     public string? Hierarchy { get; init; }
     public string? DataRoot { get; init; }
+
+    /// <summary>A manifest may list images outside its folder (absolute or <c>..</c> paths); see DatasetOptions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool AllowPathsOutsideManifest { get; init; }
+
     public string? Backbone { get; init; }
     public string? ClipPath { get; init; }
     /// <summary>CLIP image preprocessing convention: "hf" (Hugging Face, the default) or "openai" (OpenAI/torchvision).</summary>

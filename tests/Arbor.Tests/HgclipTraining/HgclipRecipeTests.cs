@@ -164,7 +164,8 @@ public sealed class HgclipRecipeTests : IDisposable
     public void ReferenceRecipeTakesTheDatasetsSettings()
     {
         var aircraft = TrainRun.Resolve(new RunConfig { Method = "hgclip", Dataset = "fgvc-aircraft", Recipe = "reference" });
-        Assert.Equal(("a photo of an aircraft", "reference", "per-leaf", "plateau"), (aircraft.TextInit, aircraft.HeadNormalization, aircraft.EdgeMultiplicity, aircraft.Schedule));
+        Assert.Equal(("a photo of an aircraft", "reference", "per-leaf", "plateau", "stretch"),
+            (aircraft.TextInit, aircraft.HeadNormalization, aircraft.EdgeMultiplicity, aircraft.Schedule, aircraft.ClipPreprocessing));
         Assert.Equal((50, 64, "sgd", 3e-4, 1e-4, 0.0), (aircraft.Epochs!.Value, aircraft.BatchSize!.Value, aircraft.Optimizer, aircraft.LearningRate!.Value,
             aircraft.WeightDecay!.Value, aircraft.WarmupEpochs!.Value));
         var food = TrainRun.Resolve(new RunConfig { Method = "coop", Dataset = "/data/food-101", Recipe = "reference" });
@@ -173,6 +174,7 @@ public sealed class HgclipRecipeTests : IDisposable
         Assert.Equal(("a photo of a", "cosine", "one", "cosine"), (mine.TextInit, mine.HeadNormalization, mine.EdgeMultiplicity, mine.Schedule));
         var arbor = TrainRun.Resolve(new RunConfig { Method = "hgclip", Dataset = "fgvc-aircraft" });
         Assert.Equal(("a photo of a", "cosine", "one", "cosine"), (arbor.TextInit, arbor.HeadNormalization, arbor.EdgeMultiplicity, arbor.Schedule));
+        Assert.Null(arbor.ClipPreprocessing);   // hf, filled when the CLIP folder is resolved
         Assert.Null(TrainRun.Resolve(new RunConfig { Method = "vpt" }).TextInit);
 
         var model = VisionLanguageMethods.ModelOptions(aircraft);

@@ -94,6 +94,7 @@ public static class HgclipRecipe
             HeadNormalization = RunRecipes.Choice(c.HeadNormalization ?? (reference ? "reference" : "cosine"), Normalizations, "--normalization"),
             EdgeMultiplicity = graph ? RunRecipes.Choice(c.EdgeMultiplicity ?? (reference && dataset.EdgesPerLeaf ? "per-leaf" : "one"), Multiplicities, "--edge-multiplicity") : null,
             Schedule = schedule ?? (reference ? "plateau" : "cosine"),
+            ClipPreprocessing = c.ClipPreprocessing ?? (reference ? "stretch" : null),
         };
     }
 
