@@ -50,6 +50,8 @@ public static class ArborCli
         try
         {
             parsed = Build().Parse(args);
+            if (parsed.GetValue(GlobalOptions.Quiet) && parsed.GetValue(GlobalOptions.Verbose))
+                throw new ArborException("--quiet and --verbose exclude each other");
             int code = parsed.Invoke(config);
             // System.CommandLine reports a usage error with 1, which Arbor keeps for I/O failures.
             return parsed.Errors.Count > 0 && code == 1 ? ExitCodes.BadInput : code;
