@@ -17,15 +17,16 @@ internal static class EvalCommand
         var json = SharedOptions.Json("Print metrics.json-style JSON instead of a table");
         var clip = new Option<string?>("--clip") { Description = "The CLIP folder of a CLIP method's run, when it moved (its content must match the run's)" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode instead of stopping" };
+        var device = DeviceOption.Create();
         var command = new Command("eval", "Evaluate a trained run; writes eval-<dataset>-<split>-<decoding>.json in the run folder.")
         {
-            run, dataset, split, decoding, json, clip, skipBad,
+            run, dataset, split, decoding, json, clip, skipBad, device,
         };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
             var decode = DecodingNames.Parse(result.GetValue(decoding)!);
-            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip));
+            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device));
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
                 CommandOutput.Progress(result), result.GetValue(skipBad));

@@ -17,11 +17,12 @@ internal static class PredictCommand
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Report image files that do not decode and go on, instead of stopping" };
         var decoding = SharedOptions.Decoding();
         var json = SharedOptions.Json();
-        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad };
+        var device = DeviceOption.Create();
+        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad, device };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
-            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip));
+            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device));
             var skipped = result.GetValue(skipBad) ? new List<BadImage>() : null;
             var predictions = trained.Predict(result.GetValue(images)!, DecodingNames.Parse(result.GetValue(decoding)!), skipped);
             foreach (var bad in skipped ?? new List<BadImage>()) CommandOutput.Err(result).WriteLine($"skipped: {bad.Problem}");

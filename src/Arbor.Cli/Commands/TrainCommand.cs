@@ -45,12 +45,13 @@ internal static class TrainCommand
         var normalization = new Option<string?>("--normalization") { Description = "Input normalisation: data (mean/std of the training images; default for your own images) | imagenet | clip | fashion-mnist | cifar-100 | symmetric | none" };
         var resize = new Option<string?>("--resize") { Description = "How images become squares: shorter-side-center-crop (default) | stretch" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode (listed in the run's skipped-images.txt) instead of stopping" };
+        var device = DeviceOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
-            resize, skipBad, decoding, output, force, resume, tensorBoard, json,
+            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
@@ -100,14 +101,15 @@ internal static class TrainCommand
             var notGiven = defaulted.Where(f => result.GetResult(f.Option) is null or { Implicit: true }).Select(f => f.Field);
             var given = System.Text.Json.Nodes.JsonNode.Parse(config.ToJson())!.AsObject().Select(p => p.Key).Except(notGiven).ToHashSet();
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!), given, result.GetValue(tensorBoard), result.GetValue(json));
+                DecodingNames.Parse(result.GetValue(decoding)!), given, result.GetValue(tensorBoard), result.GetValue(json),
+                DeviceOption.Get(result, device));
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
     internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
-        IReadOnlyCollection<string>? givenOptions = null, bool tensorBoard = false, bool json = false)
+        IReadOnlyCollection<string>? givenOptions = null, bool tensorBoard = false, bool json = false, TorchSharp.torch.Device? device = null)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -118,7 +120,7 @@ internal static class TrainCommand
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
                 Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, GivenOptions = givenOptions,
-                TensorBoard = tensorBoard, CommandLine = CommandOutput.CommandLine(result),
+                TensorBoard = tensorBoard, Device = device, CommandLine = CommandOutput.CommandLine(result),
                 Progress = CommandOutput.Progress(result),
             });
             if (json) @out.WriteLine(report.ToJson());

@@ -21,11 +21,12 @@ public sealed class TrainedRun : IDisposable
     }
 
     /// <summary>
-    /// Opens a run folder; refuses one whose model file is missing, corrupt or from another model. Everything comes from the
-    /// folder (config.json, hierarchy.json, model.safetensors): the training data is never opened. <paramref name="clip"/>
-    /// gives a CLIP method's CLIP folder a new place (its content must hash to the run's <c>clip_hash</c>).
+    /// Opens a run folder with its model on <paramref name="device"/> (default: the CPU); refuses one whose model file is
+    /// missing, corrupt or from another model. Everything comes from the folder (config.json, hierarchy.json,
+    /// model.safetensors): the training data is never opened. <paramref name="clip"/> gives a CLIP method's CLIP folder a
+    /// new place (its content must hash to the run's <c>clip_hash</c>).
     /// </summary>
-    public static TrainedRun Open(string runDir, string? clip = null)
+    public static TrainedRun Open(string runDir, string? clip = null, Device? device = null)
     {
         NativeMemoryTuning.Apply();
         var folder = RunFolder.OpenExisting(runDir);
@@ -58,6 +59,7 @@ public sealed class TrainedRun : IDisposable
             model.Dispose();
             throw;
         }
+        if (device is not null) model.MoveTo(device);
         model.Module.eval();
         return new TrainedRun(folder, config, hierarchy, model);
     }
@@ -85,7 +87,7 @@ public sealed class TrainedRun : IDisposable
         var data = splits.Get(split);
         if (data.Count == 0) throw new ArborException($"{data.Name}: the {split} split is empty");
         var loader = new BatchLoader(data, LoaderOptions(batchSize: 512));
-        var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress);
+        var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress, device: Model.Device);
         return metrics.ToReport(Config.Method, config.Dataset, split);
     }
 
@@ -119,9 +121,11 @@ public sealed class TrainedRun : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    var logits = Model.LevelLogits(batch.Images);
-                    var probs = logits.Select(l => nn.functional.softmax(l, 1)).ToArray();
-                    var chosen = decoding == Decoding.Consistent ? decoder.Decode(logits) : logits.Select(l => l.argmax(1)).ToArray();
+                    var logits = Model.LevelLogits(batch.Images.to(Model.Device));
+                    // Read back on the host once per batch, not element by element from the device.
+                    var probs = logits.Select(l => nn.functional.softmax(l, 1).cpu()).ToArray();
+                    var chosen = (decoding == Decoding.Consistent ? decoder.Decode(logits) : logits.Select(l => l.argmax(1)).ToArray())
+                        .Select(t => t.cpu()).ToArray();
                     for (int i = 0; i < batch.Count; i++)
                     {
                         var levels = new List<LevelPrediction>();
