@@ -45,7 +45,7 @@ public sealed class HierarchicalClassifier : IDisposable
             Force = options.Overwrite, Decoding = options.TestDecoding, Cancellation = cancellationToken, Device = options.Device,
             Progress = ProgressReporter.To(options.Progress, options.Logger),
         });
-        return new HierarchicalClassifier(TrainedRun.Open(runFolder, options.Device), report);
+        return new HierarchicalClassifier(TrainedRun.Open(runFolder, device: options.Device), report);
     }
 
     /// <summary>Continues an interrupted run from its last checkpoint, with the configuration it started with.</summary>
@@ -56,7 +56,7 @@ public sealed class HierarchicalClassifier : IDisposable
         {
             Resume = true, Cancellation = cancellationToken, Progress = ProgressReporter.To(progress, logger), Device = device,
         });
-        return new HierarchicalClassifier(TrainedRun.Open(runFolder, device), report);
+        return new HierarchicalClassifier(TrainedRun.Open(runFolder, device: device), report);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class HierarchicalClassifier : IDisposable
     /// </summary>
     public static HierarchicalClassifier Open(string runFolder, TorchSharp.torch.Device? device = null)
     {
-        var run = TrainedRun.Open(runFolder, device);
+        var run = TrainedRun.Open(runFolder, device: device);
         var metricsFile = run.Folder.MetricsFile;
         return new HierarchicalClassifier(run, File.Exists(metricsFile) ? MetricsReport.Read(metricsFile) : null);
     }

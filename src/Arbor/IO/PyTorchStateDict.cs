@@ -11,7 +11,7 @@ namespace Arbor.IO;
 /// tensors (<c>torch._utils._rebuild_tensor_v2</c>) and ordered dicts, and any other global becomes an inert placeholder,
 /// which this class then refuses. Only the zip format (PyTorch ≥ 1.6) is read. Floating tensors come back as float32.
 /// </summary>
-public static class PyTorchStateDict
+internal static class PyTorchStateDict
 {
     /// <summary>The tensors of the file by name; a file that is not such a state dict is an <see cref="ArborException"/> naming it.</summary>
     public static SafeTensorsContent Read(string path)
