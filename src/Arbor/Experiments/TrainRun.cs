@@ -32,7 +32,8 @@ public sealed class TrainRun
     public static MetricsReport Run(RunConfig requested, string runDir, Options options)
     {
         var progress = options.Progress;
-        var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile) : Resolve(requested);
+        var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile)
+            : Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested);
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
 

@@ -51,14 +51,23 @@ public sealed class ResNet18ImageNet : nn.Module, IImageEncoder
     public int ImageSize => 224;
     public Normalization Normalization => Normalization.None;
 
-    /// <summary>The network input (BGR, mean-subtracted, 0–255 scale) for images in [0, 1].</summary>
+    /// <summary>
+    /// The network input (BGR, mean-subtracted, 0–255 scale) for RGB images in [0, 1]. At 224 px this is the package's
+    /// preprocessing graph itself; smaller square inputs (multiples of 32 from 64 px, for small source images such as
+    /// 64 px emoji) subtract the mean image resized to their size.
+    /// </summary>
     public Tensor Preprocess(Tensor images)
     {
-        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
-            throw new ArgumentException($"{Name} takes RGB images [B, 3, {ImageSize}, {ImageSize}], not [{string.Join(", ", images.shape)}]");
+        long size = images.dim() == 4 ? images.shape[2] : 0;
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[3] != size || size < 64 || size > ImageSize || size % 32 != 0)
+            throw new ArgumentException($"{Name} takes RGB images [B, 3, S, S] with S = {ImageSize} (or a multiple of 32 from 64), not [{string.Join(", ", images.shape)}]");
         using var scope = NewDisposeScope();
         using var scaled = images * 255f;
-        return preprocess.Run(new Dictionary<string, Tensor> { [_preprocessIn] = scaled }, [_preprocessOut])[_preprocessOut].MoveToOuterDisposeScope();
+        if (size == ImageSize)
+            return preprocess.Run(new Dictionary<string, Tensor> { [_preprocessIn] = scaled }, [_preprocessOut])[_preprocessOut].MoveToOuterDisposeScope();
+        var meanImage = preprocess.buffers().Concat(preprocess.parameters()).Single(t => t.dim() == 4);
+        var mean = nn.functional.interpolate(meanImage, [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        return (scaled.flip(1) - mean).MoveToOuterDisposeScope();       // RGB → BGR, as the graph's Split/Concat does
     }
 
     /// <summary>The 512×7×7 feature map before pooling, for preprocessed-by-<see cref="Preprocess"/> input.</summary>
