@@ -24,11 +24,12 @@ internal static class ClipCommand
         var output = new Option<string?>("--out") { Description = "safetensors to write image_embeds, text_embeds, logits_per_image" };
         var images = new Option<string[]>("--images") { Description = "image files (for a similarity table)", AllowMultipleArgumentsPerToken = true };
         var texts = new Option<string[]>("--texts") { Description = "texts (for a similarity table)", AllowMultipleArgumentsPerToken = true };
+        var preprocess = ClipOptions.Preprocessing();
         var command = new Command("embed",
             "Embed tensors (--pixels/--tokens → --out: projected image_embeds, text_embeds and logits_per_image), or print " +
             "softmax probabilities of --texts for each of --images.")
         {
-            clip, pixels, tokens, output, images, texts,
+            clip, pixels, tokens, output, images, texts, preprocess,
         };
         command.SetAction(result =>
         {
@@ -51,7 +52,8 @@ internal static class ClipCommand
             else
             {
                 if (imageFiles.Length == 0 || textList.Length == 0) throw new ArborException("a similarity table needs both --images and --texts");
-                PrintSimilarity(dir, imageFiles, textList, CommandOutput.Out(result));
+                PrintSimilarity(dir, imageFiles, textList, ClipImageProcessor.ParseConvention(result.GetValue(preprocess)!),
+                    CommandOutput.Out(result));
             }
             return 0;
         });
@@ -98,12 +100,12 @@ internal static class ClipCommand
         return t;
     }
 
-    static void PrintSimilarity(string dir, string[] imageFiles, string[] texts, TextWriter output)
+    static void PrintSimilarity(string dir, string[] imageFiles, string[] texts, ClipPreprocessing convention, TextWriter output)
     {
         using var scope = torch.NewDisposeScope();
         using var model = ClipModel.Load(dir);
         var tokenizer = ClipTokenizer.Load(dir);
-        var processor = ClipImageProcessor.Load(dir);
+        var processor = ClipImageProcessor.Load(dir, convention);
         using var mode = torch.inference_mode();
         var pixels = processor.Preprocess(imageFiles);
         var ids = tokenizer.Tokenize(texts);

@@ -72,10 +72,10 @@ internal static class HierarchyCommand
             int leaves = hierarchy.DescendantLeaves(node.Index).Count;
             var hidden = node.Level + 1 == hierarchy.Depth ? $"{leaves} leaves"
                 : $"{node.Children.Count} {hierarchy.LevelNames[node.Level]} nodes, {leaves} leaves";
-            output.WriteLine($"{indent}{node.Name} [{node.LocalIndex}]  ({hidden})");
+            output.WriteLine($"{indent}{hierarchy.DisplayName(node)} [{node.LocalIndex}]  ({hidden})");
             return;
         }
-        output.WriteLine($"{indent}{node.Name} [{node.LocalIndex}]");
+        output.WriteLine($"{indent}{hierarchy.DisplayName(node)} [{node.LocalIndex}]");
         foreach (var child in node.Children) WriteNode(hierarchy, hierarchy.Nodes[child], output, maxDepth);
     }
 

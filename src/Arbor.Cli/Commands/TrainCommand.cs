@@ -23,6 +23,7 @@ internal static class TrainCommand
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
+        var clipPreprocess = ClipOptions.Preprocessing();
         var parts = new Option<string?>("--parts") { Description = "HGCLIP parts: text-prompt,text-graph,visual-prompt,visual-graph | all | none (default all)" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default: the method's)" };
@@ -43,9 +44,11 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, clip, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
+            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
             probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
         };
+        var contrastive = new ContrastiveCliOptions();
+        contrastive.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -56,6 +59,7 @@ internal static class TrainCommand
                 DataRoot = result.GetValue(dataRoot),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
+                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),
@@ -70,6 +74,7 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
             };
+            config = contrastive.Apply(result, config);
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                 DecodingNames.Parse(result.GetValue(decoding)!));
         });
@@ -99,7 +104,7 @@ internal static class TrainCommand
         {
             CommandOutput.Err(result).WriteLine(
                 $"stopped: the last completed epoch is saved in {Path.GetFullPath(runDir)}; continue with --resume");
-            return 130;
+            return ExitCodes.Interrupted;
         }
         finally
         {

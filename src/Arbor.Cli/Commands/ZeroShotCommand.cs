@@ -23,9 +23,10 @@ internal static class ZeroShotCommand
         var decoding = new Option<string>("--decoding") { Description = "independent or consistent", DefaultValueFactory = _ => "independent" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var force = new Option<bool>("--force") { Description = "overwrite an existing run folder" };
+        var preprocess = ClipOptions.Preprocessing();
         var command = new Command("zeroshot", "CLIP zero-shot classification at every level; writes metrics.json.")
         {
-            clip, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force,
+            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force,
         };
         command.SetAction(result =>
         {
@@ -48,6 +49,7 @@ internal static class ZeroShotCommand
             var clipDir = result.GetValue(clip)!;
             using var model = ClipModel.Load(clipDir);
             var tokenizer = ClipTokenizer.Load(clipDir);
+            var processor = ClipImageProcessor.Load(clipDir, ClipImageProcessor.ParseConvention(result.GetValue(preprocess)!));
             var splits = DatasetCatalog.Open(result.GetValue(dataset)!);
             var data = splits.Get(result.GetValue(split)!);
             var run = RunFolder.CreateNew(result.GetValue(output)!, result.GetValue(force));
@@ -60,8 +62,7 @@ internal static class ZeroShotCommand
             using var classifier = new ZeroShotClassifier(model, tokenizer, data.Hierarchy, options);
             var loader = new BatchLoader(data, new BatchLoaderOptions
             {
-                BatchSize = batch, Shuffle = false, ImageSize = model.Config.Vision.ImageSize, Channels = 3,
-                Normalization = Normalization.Clip, Resize = ResizeMode.ShorterSideThenCenterCrop,
+                BatchSize = batch, Shuffle = false, Preprocessor = processor,
             });
             var metrics = new MetricsAccumulator(data.Hierarchy, decode);
             var err = CommandOutput.Err(result);

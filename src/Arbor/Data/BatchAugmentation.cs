@@ -56,6 +56,15 @@ public sealed record BatchAugmentation : IBatchTransform
     /// <summary>Saturation factor drawn from [1 − s, 1 + s] (RGB only); 0 disables.</summary>
     public double Saturation { get; init; }
 
+    /// <summary>Hue shift drawn from [−h, h] (fraction of the colour wheel, RGB only; h ≤ 0.5); 0 disables.</summary>
+    public double Hue { get; init; }
+
+    /// <summary>
+    /// Probability that a sample gets the colour jitter at all (torchvision's <c>RandomApply([ColorJitter], p)</c>); the
+    /// others keep their colours. Default 1: always.
+    /// </summary>
+    public double JitterProbability { get; init; } = 1.0;
+
     /// <summary>Probability of turning an RGB image grey.</summary>
     public double GrayscaleProbability { get; init; }
 
@@ -63,9 +72,11 @@ public sealed record BatchAugmentation : IBatchTransform
     public static BatchAugmentation PadCropFlip(int padding = 4) => new() { Crop = CropKind.PadCrop, Padding = padding };
 
     /// <summary>Contrastive views (SupCon / HMLC style): resized crop 0.2–1, flip, colour jitter 0.4, grayscale 0.2.</summary>
-    public static BatchAugmentation Contrastive(double scaleMin = 0.2) => new()
+    public static BatchAugmentation Contrastive(double scaleMin = 0.2, double jitterProbability = 1.0, double grayscaleProbability = 0.2,
+        double hue = 0) => new()
     {
-        Crop = CropKind.ResizedCrop, ScaleMin = scaleMin, Brightness = 0.4, Contrast = 0.4, Saturation = 0.4, GrayscaleProbability = 0.2,
+        Crop = CropKind.ResizedCrop, ScaleMin = scaleMin, Brightness = 0.4, Contrast = 0.4, Saturation = 0.4, Hue = hue,
+        JitterProbability = jitterProbability, GrayscaleProbability = grayscaleProbability,
     };
 
     public Tensor Apply(Tensor images, torch.Generator generator)
@@ -79,15 +90,21 @@ public sealed record BatchAugmentation : IBatchTransform
         if (Crop == CropKind.ResizedCrop) x = ResizedCropAndFlip(x, generator, Uniform);
         else if (Crop == CropKind.PadCrop || FlipProbability > 0) x = ShiftAndFlip(x, generator, Crop == CropKind.PadCrop ? Padding : 0);
 
+        // RandomApply: samples outside the jitter draw get neutral factors (1 for scales, 0 for the hue shift). The draw
+        // is made only when p < 1, so runs with p = 1 see exactly the random stream they always did.
+        Tensor? jittered = JitterProbability < 1 ? torch.rand(new[] { b }, generator: generator).lt(JitterProbability) : null;
+        Tensor Factor(double spread) => jittered is null ? Uniform(1 - spread, 1 + spread)
+            : torch.where(jittered, Uniform(1 - spread, 1 + spread), torch.ones(b));
+
         // Brightness b then contrast c around the mean grey m fold into one affine map per sample:
         // ((x·b − m·b)·c + m·b) = x·(b·c) + m·b·(1 − c).
         if (Brightness > 0 || Contrast > 0)
         {
-            var scale = Brightness > 0 ? Uniform(1 - Brightness, 1 + Brightness) : torch.ones(b);
+            var scale = Brightness > 0 ? Factor(Brightness) : torch.ones(b);
             var offset = torch.zeros(b);
             if (Contrast > 0)
             {
-                var contrast = Uniform(1 - Contrast, 1 + Contrast);
+                var contrast = Factor(Contrast);
                 var mean = Gray(x).mean(new long[] { 1, 2, 3 });
                 offset = mean * scale * (1 - contrast);
                 scale = scale * contrast;
@@ -97,14 +114,20 @@ public sealed record BatchAugmentation : IBatchTransform
         if (Saturation > 0 && c == 3)
         {
             var gray = Gray(x);
-            x = (x - gray) * Uniform(1 - Saturation, 1 + Saturation).view(b, 1, 1, 1) + gray;
+            x = (x - gray) * Factor(Saturation).view(b, 1, 1, 1) + gray;
+        }
+        if (Hue > 0 && c == 3)
+        {
+            var shift = Uniform(-Hue, Hue);
+            if (jittered is not null) shift = torch.where(jittered, shift, torch.zeros(b));
+            x = ShiftHue(x.clamp(0, 1), shift);
         }
         if (GrayscaleProbability > 0 && c == 3)
         {
             var toGray = torch.rand(new[] { b }, generator: generator).lt(GrayscaleProbability).view(b, 1, 1, 1);
             x = torch.where(toGray, Gray(x).expand_as(x), x);
         }
-        if (Brightness > 0 || Contrast > 0 || Saturation > 0) x = x.clamp(0, 1);
+        if (Brightness > 0 || Contrast > 0 || Saturation > 0 || Hue > 0) x = x.clamp(0, 1);
         if (ReferenceEquals(x, images)) x = images.alias();
         return x.MoveToOuterDisposeScope();
     }
@@ -155,6 +178,41 @@ public sealed record BatchAugmentation : IBatchTransform
         var theta = torch.stack(new[] { sx, zero, tx, zero, sy, ty }, dim: 1).reshape(b, 2, 3);
         var grid = F.affine_grid(theta, new[] { b, c, h, w }, align_corners: false);
         return F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+    }
+
+    /// <summary>
+    /// Rotates every image's hue by its own <paramref name="shift"/> [B] (fractions of the wheel) through HSV, with
+    /// torchvision's conversion formulas, for a batch of RGB images in [0, 1].
+    /// </summary>
+    internal static Tensor ShiftHue(Tensor x, Tensor shift)
+    {
+        long b = x.shape[0];
+        var (r, g, bl) = (x[.., 0], x[.., 1], x[.., 2]);
+        var max = x.amax(1);
+        var min = x.amin(1);
+        var chroma = max - min;
+        var grey = max.eq(min);
+        var saturation = chroma / torch.where(grey, torch.ones_like(max), max);
+        var divisor = torch.where(grey, torch.ones_like(chroma), chroma);
+        var (rc, gc, bc) = ((max - r) / divisor, (max - g) / divisor, (max - bl) / divisor);
+        var isR = max.eq(r);
+        var isG = max.eq(g).logical_and(isR.logical_not());
+        var isB = isR.logical_or(isG).logical_not();
+        var hue6 = isR * (bc - gc) + isG * (rc - bc + 2) + isB * (gc - rc + 4);
+        var hue = (hue6 / 6 + 1).remainder(1.0);
+        hue = (hue + shift.view(b, 1, 1)).remainder(1.0);
+
+        // Back to RGB: sector i = ⌊6h⌋, fraction f; each channel picks one of v, p, q, t by sector.
+        var h6 = hue * 6;
+        var sector = h6.floor();
+        var f = h6 - sector;
+        var index = sector.to(ScalarType.Int64).remainder(6).unsqueeze(1);           // [B, 1, H, W]
+        var v = max;
+        var p = (v * (1 - saturation)).clamp(0, 1);
+        var q = (v * (1 - saturation * f)).clamp(0, 1);
+        var t = (v * (1 - saturation * (1 - f))).clamp(0, 1);
+        Tensor Pick(params Tensor[] bySector) => torch.stack(bySector, 1).gather(1, index);
+        return torch.cat(new[] { Pick(v, q, p, p, t, v), Pick(t, v, v, q, p, p), Pick(p, p, t, v, v, q) }, 1);
     }
 
     /// <summary>Luma (ITU-R 601) [B, 1, H, W] of an RGB or grayscale batch.</summary>

@@ -29,12 +29,23 @@ public sealed class BatchLoader : IEnumerable<Batch>
         _dataset = dataset;
         _levelOfLeaf = dataset.Hierarchy.LevelOfLeaf();
         var shape = dataset.FixedShape;
-        int size = Options.ImageSize ?? shape?.Height
-            ?? throw new ArborException($"{dataset.Name}: images vary in size; set BatchLoaderOptions.ImageSize");
-        if (Options.ImageSize is null && shape is { } s && s.Height != s.Width)
-            throw new ArborException($"{dataset.Name}: images are {s.Height}×{s.Width}; set BatchLoaderOptions.ImageSize for square batches");
-        OutputShape = (Options.Channels ?? shape?.Channels ?? 3, size, size);
-        var (mean, std) = (Options.Normalization ?? dataset.DefaultNormalization).For(OutputShape.Channels);
+        if (Options.Preprocessor is { } preprocessor)
+        {
+            var (height, width) = preprocessor.OutputSize;
+            if (Options.Channels is not (null or 3) || Options.ImageSize is { } side && (side != height || side != width))
+                throw new ArgumentException($"the preprocessor makes 3×{height}×{width} images; ImageSize/Channels disagree", nameof(options));
+            OutputShape = (3, height, width);
+        }
+        else
+        {
+            int size = Options.ImageSize ?? shape?.Height
+                ?? throw new ArborException($"{dataset.Name}: images vary in size; set BatchLoaderOptions.ImageSize");
+            if (Options.ImageSize is null && shape is { } s && s.Height != s.Width)
+                throw new ArborException($"{dataset.Name}: images are {s.Height}×{s.Width}; set BatchLoaderOptions.ImageSize for square batches");
+            OutputShape = (Options.Channels ?? shape?.Channels ?? 3, size, size);
+        }
+        var normalization = Options.Normalization ?? Options.Preprocessor?.Normalization ?? dataset.DefaultNormalization;
+        var (mean, std) = normalization.For(OutputShape.Channels);
         _mean = torch.tensor(mean).view(1, -1, 1, 1).DetachFromDisposeScope();
         _std = torch.tensor(std).view(1, -1, 1, 1).DetachFromDisposeScope();
     }
@@ -171,6 +182,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
         var source = resolved[0].Source;
         if (resolved.Any(r => !ReferenceEquals(r.Source, source)))
             throw new InvalidOperationException($"{_dataset.Name}: a batch mixes images of different underlying datasets");
+        if (Options.Preprocessor is { } preprocessor) return Preprocess(preprocessor, source, resolved.Select(r => r.Index).ToArray());
         switch (source)
         {
             case InMemoryImageDataset memory:
@@ -221,6 +233,51 @@ public sealed class BatchLoader : IEnumerable<Batch>
         }
         if (pixels.shape[2] == size && pixels.shape[3] == size) return pixels;
         return F.interpolate(pixels, new long[] { size, size }, mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);
+    }
+
+    /// <summary>
+    /// float32 [B, 3, H, W] in [0, 1] (times the preprocessor's rescale factor · 255) from the model's own preprocessing:
+    /// files are decoded with their pixel mode (alpha, palette) on the decode threads, in-memory pixels are taken as grey
+    /// or RGB, other datasets' float images are brought back to 8 bits first.
+    /// </summary>
+    Tensor Preprocess(IImagePreprocessor preprocessor, ImageDataset source, int[] indices)
+    {
+        int b = indices.Length, plane = 3 * OutputShape.Height * OutputShape.Width;
+        var pixels = torch.empty(new long[] { b, 3, OutputShape.Height, OutputShape.Width }, ScalarType.Byte);
+        var bytes = pixels.bytes;
+        var images = new DecodedImage[b];
+        switch (source)
+        {
+            case FileImageDataset files:
+                RunDecoders(b, i => images[i] = DecodedImage.Load(files.SourceOf(indices[i])));
+                break;
+            case InMemoryImageDataset memory:
+            {
+                using var idx = torch.tensor(indices.Select(i => (long)i).ToArray());
+                using var chosen = memory.Pixels.index_select(0, idx).contiguous();
+                var all = chosen.bytes;
+                int c = (int)chosen.shape[1], h = (int)chosen.shape[2], w = (int)chosen.shape[3];
+                for (int i = 0; i < b; i++) images[i] = DecodedImage.FromPlanes(all.Slice(i * c * h * w, c * h * w), c, w, h);
+                break;
+            }
+            default:
+                for (int i = 0; i < b; i++)
+                {
+                    using var image = source.GetImage(indices[i]);
+                    using var quantised = image.mul(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte).contiguous();
+                    images[i] = DecodedImage.FromPlanes(quantised.bytes, (int)image.shape[0], (int)image.shape[2], (int)image.shape[1]);
+                }
+                break;
+        }
+        var output = new byte[b][];
+        RunDecoders(b, i =>
+        {
+            output[i] = new byte[plane];
+            preprocessor.ResizeAndCrop(images[i], output[i]);
+        });
+        for (int i = 0; i < b; i++) output[i].CopyTo(bytes.Slice(i * plane, plane));
+        var x = ToUnitFloat(pixels);
+        return preprocessor.RescaleFactor == 1f / 255f ? x : x.mul_(preprocessor.RescaleFactor * 255f);
     }
 
     /// <summary>Runs <paramref name="decode"/> for 0..count-1 on the decode threads; a bad file's own error surfaces.</summary>

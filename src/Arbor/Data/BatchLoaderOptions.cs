@@ -45,6 +45,13 @@ public sealed record BatchLoaderOptions
     /// <summary>How images are brought to <see cref="ImageSize"/>. Default: shorter side, then centre crop.</summary>
     public ResizeMode Resize { get; init; } = ResizeMode.ShorterSideThenCenterCrop;
 
+    /// <summary>
+    /// A model's own preprocessing (CLIP's <c>ClipImageProcessor</c>): when set, every image is resized and cropped by it
+    /// (not by <see cref="Resize"/>), the output is 3×its size, and <see cref="ImageSize"/>/<see cref="Channels"/>, if given,
+    /// must agree; normalisation is the preprocessor's unless <see cref="Normalization"/> is set.
+    /// </summary>
+    public IImagePreprocessor? Preprocessor { get; init; }
+
     /// <summary>Output channels: 1 (grayscale) or 3 (RGB; grayscale is repeated). Default: the dataset's own (3 for files).</summary>
     public int? Channels { get; init; }
 

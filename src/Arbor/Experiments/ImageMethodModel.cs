@@ -28,6 +28,11 @@ public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
     public ClassHierarchy Hierarchy { get; }
 
     public ImageMethodModel(string method, ClassHierarchy hierarchy, string backboneName, int inChannels, double temperature)
+        : this(method, hierarchy, backboneName, inChannels, new ContrastiveOptions { Temperature = temperature }) { }
+
+    /// <summary>A model whose contrastive objective (if the method has one) uses <paramref name="options"/>; the
+    /// cross-entropy methods ignore them.</summary>
+    public ImageMethodModel(string method, ClassHierarchy hierarchy, string backboneName, int inChannels, ContrastiveOptions options)
         : base(nameof(ImageMethodModel))
     {
         Method = method;
@@ -41,7 +46,7 @@ public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
         {
             projection = new ProjectionHead(backbone.FeatureDim);
             objective = ContrastiveObjectives.Create(method, hierarchy, projection.OutputDim, backbone.FeatureDim,
-                new ContrastiveOptions { Temperature = temperature });
+                options);
         }
         RegisterComponents();
     }

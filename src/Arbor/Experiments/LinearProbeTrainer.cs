@@ -8,13 +8,37 @@ using static TorchSharp.torch;
 namespace Arbor.Experiments;
 
 /// <summary>
-/// Linear evaluation: a linear classifier per level trained on frozen features (no augmentation), minibatch AdamW with a
-/// cosine schedule; the epoch with the best validation score (mean top-1 over levels) is kept. Features are cached in
-/// memory, so this costs seconds, not epochs of the backbone.
+/// Linear evaluation: a linear classifier per level trained on frozen features (no augmentation); the epoch with the best
+/// validation score (mean top-1 over levels) is kept. Features are cached in memory, so this costs seconds, not epochs of
+/// the backbone. Arbor's recipe is minibatch AdamW with a cosine schedule and the level losses averaged; the HMLC
+/// reference's (<see cref="Options.Reference"/>) is SGD with momentum and a step decay, each level's classifier trained on
+/// its own loss (the level losses summed, which for independent heads on frozen features is the same as training one
+/// probe per level).
 /// </summary>
 public static class LinearProbeTrainer
 {
-    public sealed record Options(int Epochs = 40, int BatchSize = 256, double LearningRate = 1e-2, double WeightDecay = 1e-4, int Seed = 0);
+    /// <summary>
+    /// The probe's recipe. <c>Optimizer</c> is "adamw" or "sgd" (with <c>Momentum</c>); <c>StepMilestones</c> are the epochs
+    /// after which the rate is multiplied by <c>StepDecay</c> (null: cosine decay); <c>SumLevelLosses</c> sums the per-level
+    /// losses instead of averaging them.
+    /// </summary>
+    public sealed record Options(int Epochs = 40, int BatchSize = 256, double LearningRate = 1e-2, double WeightDecay = 1e-4, int Seed = 0,
+        string Optimizer = "adamw", double Momentum = 0.9, IReadOnlyList<int>? StepMilestones = null, double StepDecay = 0.2,
+        bool SumLevelLosses = false)
+    {
+        /// <summary>The HMLC reference's linear evaluation: SGD 0.1, momentum 0.9, no weight decay, batch 256, ×0.2 after
+        /// epochs 30, 60 and 90 of 100.</summary>
+        public static Options Reference(int epochs = 100, int seed = 0) => new(epochs, 256, 0.1, 0, seed, "sgd", 0.9,
+            new[] { 30, 60, 90 }, 0.2, SumLevelLosses: true);
+
+        /// <summary>The learning rate of 0-based step <paramref name="step"/>.</summary>
+        internal double RateAt(int step, int stepsPerEpoch, LearningRateSchedule cosine)
+        {
+            if (StepMilestones is null) return cosine.RateAt(step);
+            int epoch = step / stepsPerEpoch;
+            return LearningRate * Math.Pow(StepDecay, StepMilestones.Count(m => epoch >= m));
+        }
+    }
 
     /// <summary>Trains <paramref name="head"/> in place; returns the best validation score.</summary>
     public static double Fit(nn.Module<Tensor, Tensor[]> head, ClassHierarchy hierarchy, FeatureSet train, FeatureSet validation,
@@ -22,7 +46,12 @@ public static class LinearProbeTrainer
     {
         var levelOfLeaf = hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray())).ToArray();
         var parameters = head.parameters().ToArray();
-        using var optimizer = new AdamWOptimizer(parameters, options.LearningRate, options.WeightDecay);
+        using ParameterOptimizer optimizer = options.Optimizer switch
+        {
+            "adamw" => new AdamWOptimizer(parameters, options.LearningRate, options.WeightDecay),
+            "sgd" => new SgdOptimizer(parameters, options.LearningRate, options.Momentum, options.WeightDecay),
+            _ => throw new ArborException($"unknown probe optimiser '{options.Optimizer}'; valid: adamw, sgd"),
+        };
         int perEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         var schedule = new LearningRateSchedule(options.LearningRate, options.Epochs * perEpoch);
         var generator = new Generator((ulong)options.Seed + 17);
@@ -42,13 +71,13 @@ public static class LinearProbeTrainer
                     var idx = order.narrow(0, b * options.BatchSize, Math.Min(options.BatchSize, train.Count - b * options.BatchSize));
                     var x = train.Features.index_select(0, idx);
                     var leaves = train.Leaves.index_select(0, idx);
-                    optimizer.LearningRate = schedule.RateAt(step++);
+                    optimizer.LearningRate = options.RateAt(step++, perEpoch, schedule);
                     optimizer.ZeroGrad();
                     var logits = head.forward(x);
                     Tensor loss = zeros(1);
                     for (int l = 0; l < logits.Length; l++)
                         loss = loss + nn.functional.cross_entropy(logits[l], levelOfLeaf[l].index_select(0, leaves));
-                    (loss / logits.Length).backward();
+                    (options.SumLevelLosses ? loss : loss / logits.Length).backward();
                     optimizer.Step();
                 }
             }

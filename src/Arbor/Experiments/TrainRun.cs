@@ -82,7 +82,7 @@ public sealed class TrainRun
             var train = new BatchLoader(splits.Train, new BatchLoaderOptions
             {
                 BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true,
-                Transform = BatchAugmentation.PadCropFlip(), Prefetch = 2,
+                Transform = BatchAugmentation.PadCropFlip(), Prefetch = 2, Sampler = ContrastiveRecipe.SamplerOf(config),
             });
             var imageModel = (ImageMethodModel)model;
             var task = new SupervisedTask(imageModel);
@@ -115,7 +115,7 @@ public sealed class TrainRun
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
-            Transform = BatchAugmentation.Contrastive(scaleMin: 0.8), Prefetch = 2,   // HMLC reference: crops of 0.8–1 of the image
+            Transform = ContrastiveRecipe.ViewAugmentation(config), Prefetch = 2, Sampler = ContrastiveRecipe.SamplerOf(config),
         });
         // A fixed reference sample of training images for per-epoch validation (nearest class mean) and G-HMLC refits.
         var referenceIndices = Enumerable.Range(0, splits.Train.Count)
@@ -143,7 +143,7 @@ public sealed class TrainRun
         using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
         using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
-            new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs!.Value, Seed: config.Seed), progress);
+            ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");
         plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
     }
@@ -152,7 +152,8 @@ public sealed class TrainRun
     public static RunConfig Resolve(RunConfig c)
     {
         var d = MethodCatalog.Get(c.Method);
-        return c with
+        c = ContrastiveRecipe.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
+        c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),
             Backbone = (c.Backbone ?? d.Backbone).ToLowerInvariant(),
@@ -165,6 +166,7 @@ public sealed class TrainRun
             Temperature = c.Temperature ?? d.Temperature,
             ProbeEpochs = c.ProbeEpochs ?? d.ProbeEpochs,
         };
+        return ContrastiveRecipe.Resolve(c);
     }
 
     /// <summary>Opens the run's dataset with its hierarchy, validation carve and optional training-image limit.</summary>
@@ -187,14 +189,18 @@ public sealed class TrainRun
     public static IHierarchicalModel CreateModel(RunConfig config, ClassHierarchy hierarchy) =>
         MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
             ? VisionLanguageMethods.Create(config, hierarchy)
-            : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, config.Temperature ?? 0.1);
+            : new ImageMethodModel(config.Method, hierarchy, config.Backbone!, config.Channels ?? 3, ContrastiveRecipe.ObjectiveOptions(config));
 
     /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
-    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) => new()
-    {
-        BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
-        Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
-    };
+    /// <remarks>CLIP methods read images through the CLIP folder's own preprocessing (<see cref="VisionLanguageMethods.Preprocessor"/>).</remarks>
+    public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) =>
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+            ? new() { BatchSize = batchSize, Shuffle = false, Prefetch = 1, Preprocessor = VisionLanguageMethods.Preprocessor(config) }
+            : new()
+            {
+                BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
+                Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
+            };
 
     public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
         new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));

@@ -50,6 +50,7 @@ public static class VisionLanguageMethods
             ImageSize = clipConfig.Vision.ImageSize,
             Channels = 3,
             Normalization = Normalization.Clip.Name,
+            ClipPreprocessing = ClipImageProcessor.NameOf(ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf")),
         };
         if (method == "hgclip" && ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph))
             CheckEveryClassHasImages(splits.Train);
@@ -75,6 +76,14 @@ public static class VisionLanguageMethods
             throw;
         }
     }
+
+    /// <summary>
+    /// The one image preprocessing of a CLIP run: the CLIP folder's <c>preprocessor_config.json</c> (or its image size) in
+    /// the run's convention (hf unless the config says openai).
+    /// </summary>
+    public static ClipImageProcessor Preprocessor(RunConfig config) =>
+        ClipImageProcessor.Load(config.ClipPath ?? throw new ArborException($"the run config of method '{config.Method}' has no clip_path"),
+            ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf"));
 
     /// <summary>The model a vision-language method stands for.</summary>
     public static HgclipModelOptions ModelOptions(RunConfig config) => config.Method switch
@@ -125,7 +134,7 @@ public static class VisionLanguageMethods
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Prefetch = 2,
-            ImageSize = config.ImageSize, Channels = 3, Normalization = Normalization.Clip,
+            Preprocessor = Preprocessor(config),
             Transform = new BatchAugmentation { FlipProbability = 0.5 },
         });
         trainer.Fit(new HgclipTask(hg), train, _ =>

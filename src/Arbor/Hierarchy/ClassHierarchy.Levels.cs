@@ -20,4 +20,17 @@ public sealed partial class ClassHierarchy
     public int[][] ParentAtLevelAbove() =>
         Enumerable.Range(1, Depth).Select(level => NodesAt(level)
             .Select(n => n.Parent < 0 ? -1 : _nodes[n.Parent].LocalIndex).ToArray()).ToArray();
+
+    /// <summary>
+    /// The node's name for people: its plain name, or "name (level name)" when another level has a node of the same name
+    /// (Food-101's dish "pizza" under the category "pizza" shows as "pizza (class)" beside "pizza (category)"). Prompts
+    /// keep the plain <see cref="HierarchyNode.Name"/>.
+    /// </summary>
+    public string DisplayName(HierarchyNode node)
+    {
+        bool shared = false;
+        for (int l = 0; l < Depth && !shared; l++)
+            shared = l != node.Level - 1 && _byName[l].ContainsKey(node.Name);
+        return shared ? $"{node.Name} ({LevelNames[node.Level - 1]})" : node.Name;
+    }
 }

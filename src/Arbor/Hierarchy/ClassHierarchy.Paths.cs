@@ -6,7 +6,8 @@ public sealed partial class ClassHierarchy
     /// Builds a hierarchy from root-to-leaf paths (coarse → fine), one per leaf, in leaf-id order. Coarser nodes are
     /// numbered in order of first appearance. <paramref name="lines"/> (optional) gives the source line of each path for
     /// error messages. A path whose length differs from the level count, a node reached from two parents, and a duplicate
-    /// leaf are errors naming the file, line and node.
+    /// leaf are errors naming the file, line and node. Names are unique per level, not per path: a fine class may share
+    /// its coarse parent's name (Food-101's "pizza" under "pizza") — nodes are identified by level and name.
     /// </summary>
     public static ClassHierarchy FromLeafPaths(string name, IReadOnlyList<string> levelNames,
         IReadOnlyList<IReadOnlyList<string>> paths, string? source = null, IReadOnlyList<int>? lines = null)
@@ -25,13 +26,6 @@ public sealed partial class ClassHierarchy
                 throw new HierarchyException(
                     $"unbalanced tree: path has {path.Count} levels, expected {depth} ({string.Join(" > ", path)})",
                     source, line, path.Count > 0 ? path[^1] : null);
-            for (int l = 1; l < depth; l++)
-                for (int a = 0; a < l; a++)
-                    if (string.Equals(path[a].Trim(), path[l].Trim(), StringComparison.Ordinal))
-                        throw new HierarchyException(
-                            $"cycle: '{path[l].Trim()}' is its own ancestor (at levels {a + 1} and {l + 1} of {string.Join(" > ", path)}); " +
-                            "names must differ along a path, rename one",
-                            source, line, path[l].Trim());
             int parent = -1;
             for (int l = 0; l < depth; l++)
             {

@@ -1,7 +1,7 @@
 namespace Arbor.Hierarchy;
 
 /// <summary>
-/// A hierarchy that is malformed: unbalanced, a node with two parents, a cycle, a duplicate leaf, an empty level,
+/// A hierarchy that is malformed: unbalanced, a node with two parents, a duplicate leaf, an empty level,
 /// an unknown level name. The message names the file, the line (when known) and the node.
 /// </summary>
 public sealed class HierarchyException : ArborException

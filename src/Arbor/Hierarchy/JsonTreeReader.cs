@@ -124,7 +124,6 @@ internal static class JsonTreeReader
                 int at = Line(ref reader);
                 if (child.Length == 0) throw Error($"empty node name under {owner}", at);
                 if (!children.Add(child)) throw Error($"node appears twice under {owner}", at, child);
-                CheckCycle(child, ancestors, at);
                 CheckSingleParent(child, ancestors, at);
                 reader.Read();
                 ancestors.Add(child);
@@ -138,18 +137,10 @@ internal static class JsonTreeReader
         void AddLeaf(string leaf, List<string> ancestors, int line)
         {
             if (leaf.Length == 0) throw Error($"empty leaf name under '{ancestors.LastOrDefault() ?? "the tree"}'", line);
-            CheckCycle(leaf, ancestors, line);
             if (_leafLines.TryGetValue(leaf, out int first)) throw Error($"duplicate leaf (first on line {first})", line, leaf);
             _leafLines.Add(leaf, line);
             _paths.Add(ancestors.Append(leaf).ToArray());
             _lines.Add(line);
-        }
-
-        void CheckCycle(string node, List<string> ancestors, int line)
-        {
-            int at = ancestors.IndexOf(node);
-            if (at >= 0)
-                throw Error($"cycle: '{node}' reappears below itself ({string.Join(" > ", ancestors)} > {node})", line, node);
         }
 
         void CheckSingleParent(string node, List<string> ancestors, int line)

@@ -15,6 +15,8 @@ public sealed record RunConfig
     public string? DataRoot { get; init; }
     public string? Backbone { get; init; }
     public string? ClipPath { get; init; }
+    /// <summary>CLIP image preprocessing convention: "hf" (Hugging Face, the default) or "openai" (OpenAI/torchvision).</summary>
+    public string? ClipPreprocessing { get; init; }
     public string? Parts { get; init; }
     /// <summary>Image tower from the encoder registry (dual-encoder vision-language methods), e.g. resnet18-imagenet.</summary>
     public string? ImageEncoder { get; init; }
@@ -30,6 +32,38 @@ public sealed record RunConfig
     public double? WarmupEpochs { get; init; }
     public double? Temperature { get; init; }
     public int? ProbeEpochs { get; init; }
+    /// <summary>"arbor" (Arbor's defaults) or "reference" (the reference code's recipe where the method has one).</summary>
+    public string? Recipe { get; init; }
+    /// <summary>HiConE constraint form: "pairwise" (the paper's statement) or "batch-mean" (the reference code's).</summary>
+    public string? HiConE { get; init; }
+    /// <summary>Reduce the batch to one sample per label prefix after each contrasted level (the reference's behaviour).</summary>
+    public bool? ReducePrefixes { get; init; }
+    /// <summary>Also contrast an instance level below the leaves (SimCLR positives).</summary>
+    public bool? InstanceLevel { get; init; }
+    /// <summary>Inverse class-frequency anchor weights at every level.</summary>
+    public bool? InverseFrequency { get; init; }
+    /// <summary>G-HMLC / A-HMLC: apply the HiConE constraint to the masked level losses.</summary>
+    public bool? MaskConstraint { get; init; }
+    /// <summary>G-HMLC: refit the level masks every this many epochs.</summary>
+    public int? RefitEvery { get; init; }
+    /// <summary>A-HMLC: hidden width of each level's mask head (0 = the projection width).</summary>
+    public int? MaskWidth { get; init; }
+    /// <summary>A-HMLC: the mask heads see a detached backbone feature (no second gradient path into the backbone).</summary>
+    public bool? DetachMaskInput { get; init; }
+    /// <summary>Training batches: "random" or "hierarchical" (HMLC's groups of four).</summary>
+    public string? Sampler { get; init; }
+    /// <summary>Contrastive views: probability of the colour jitter.</summary>
+    public double? JitterP { get; init; }
+    /// <summary>Contrastive views: probability of random grayscale.</summary>
+    public double? GrayscaleP { get; init; }
+    /// <summary>Contrastive views: hue jitter range (0 = none).</summary>
+    public double? Hue { get; init; }
+    /// <summary>Contrastive views: smallest area fraction of the random resized crop.</summary>
+    public double? CropScaleMin { get; init; }
+    /// <summary>How λ-weighted level losses are scaled: "levels", "normalised" or "reference".</summary>
+    public string? LossScale { get; init; }
+    /// <summary>Linear probe recipe: "arbor" (AdamW, cosine, level losses averaged) or "reference" (SGD, step decay).</summary>
+    public string? ProbeRecipe { get; init; }
     /// <summary>Image side the model sees (resolved at training time from the data).</summary>
     public int? ImageSize { get; init; }
     /// <summary>Input channels the model sees (resolved at training time from the data).</summary>

@@ -57,7 +57,7 @@ public class ClipImageProcessorTests
         Assert.Equal((100f / 255f - 0.5f) / 0.25f, pixels[0, 1, 1, 1].item<float>(), 5);
 
         File.WriteAllText(dir.File("bad.png"), "not an image");
-        var e = Assert.Throws<ArborException>(() => processor.Preprocess([dir.File("bad.png")]));
+        var e = Assert.ThrowsAny<ArborException>(() => processor.Preprocess([dir.File("bad.png")]));
         Assert.Contains("bad.png", e.Message);
     }
 }

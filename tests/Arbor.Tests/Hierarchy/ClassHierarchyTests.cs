@@ -121,12 +121,29 @@ public class ClassHierarchyTests
     }
 
     [Fact]
-    public void FromLeafPathsRejectsANameThatIsItsOwnAncestor()
+    public void ANameMayRepeatAcrossLevelsAndShowsWithItsLevel()
+    {
+        // Food-101 in HGCLIP: the dish "pizza" sits under the category "pizza". Names are unique per level, not per path.
+        var h = ClassHierarchy.FromLeafPaths("food", new[] { "category", "class" },
+            new IReadOnlyList<string>[] { new[] { "pizza", "pizza" }, new[] { "noodles", "ramen" }, new[] { "noodles", "pho" } });
+        Assert.Equal(new[] { 2, 3 }, h.ClassCounts);
+        Assert.True(h.TryFind(1, "pizza", out var coarse));
+        Assert.True(h.TryFind(2, "pizza", out var fine));
+        Assert.Equal(coarse.Index, fine.Parent);
+        Assert.Equal(0, h.LeafId("pizza"));
+        Assert.Equal("pizza (category)", h.DisplayName(coarse));
+        Assert.Equal("pizza (class)", h.DisplayName(fine));
+        Assert.Equal("ramen", h.DisplayName(h.Node(2, 1)));
+        Assert.Equal("pizza", fine.Name);
+    }
+
+    [Fact]
+    public void ARepeatedNameStillCannotHaveTwoParents()
     {
         var e = Assert.Throws<HierarchyException>(() => ClassHierarchy.FromLeafPaths("x", new[] { "a", "b", "c" },
-            new IReadOnlyList<string>[] { new[] { "g", "t", "i" }, new[] { "g", "u", "g" } }, "f.txt", new[] { 3, 7 }));
+            new IReadOnlyList<string>[] { new[] { "g", "g", "i" }, new[] { "h", "g", "j" } }, "f.txt", new[] { 3, 7 }));
         Assert.Equal(7, e.Line);
         Assert.Equal("g", e.Node);
-        Assert.StartsWith("f.txt:7: cycle", e.Message);
+        Assert.Contains("two parents", e.Message);
     }
 }

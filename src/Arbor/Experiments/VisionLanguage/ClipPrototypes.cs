@@ -44,7 +44,7 @@ public static class ClipPrototypes
             : File.Exists(nameOrPath) || Directory.Exists(nameOrPath) ? Path.GetFullPath(nameOrPath) : nameOrPath;
         return string.Join("\n", Place(config.Dataset), Place(config.DataRoot), config.ValidationFraction, config.Seed,
             config.TrainLimit?.ToString() ?? "all", train.Name, train.Count, hash.ToString("x16"),
-            $"{config.ImageSize}px/{config.Channels}ch/{config.Normalization}");
+            $"{config.ImageSize}px/{config.Channels}ch/{config.Normalization}/{config.ClipPreprocessing ?? "hf"}");
     }
 
     /// <summary>The cache key of a run's prototypes.</summary>

@@ -67,7 +67,9 @@ public sealed class AHmlcLoss : ContrastiveObjective
                 $"[{string.Join(", ", labels.shape)}] and z [{string.Join(", ", z.shape)}]");
         if (features.dim() != 3 || features.shape[0] != z.shape[0] || features.shape[1] != z.shape[1] || features.shape[2] != FeatureDim)
             throw new ArgumentException($"features must be [{z.shape[0]}, {z.shape[1]}, {FeatureDim}], got [{string.Join(", ", features.shape)}]");
-        var masks = Masks(features.to(z.dtype));
+        var maskInput = features.to(z.dtype);
+        if (options.DetachMaskInput) maskInput = maskInput.detach();
+        var masks = Masks(maskInput);
         return HierarchicalContrast.MaskedLevelsLoss(z, labels, Levels, h => masks[h], options).MoveToOuterDisposeScope();
     }
 }

@@ -12,4 +12,4 @@ internal sealed record ContrastLevel(Tensor Logits, Tensor SameClass);
 /// <summary>How per-level losses are combined.</summary>
 internal sealed record LevelCombination(
     bool ExponentialLevelWeights, bool Constraint, HiConEForm ConstraintForm, bool InverseFrequency, bool BatchReduction,
-    double Temperature, double BaseTemperature);
+    double Temperature, double BaseTemperature, LossScale Scale = LossScale.Levels);

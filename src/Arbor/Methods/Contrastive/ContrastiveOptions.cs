@@ -43,6 +43,15 @@ public sealed record ContrastiveOptions
     /// <summary>A-HMLC: hidden width of each level's mask head (0 = the projection width).</summary>
     public int MaskHiddenDim { get; init; }
 
+    /// <summary>
+    /// A-HMLC: feed the mask heads a detached copy of the backbone feature. Off by default, which gives the backbone a
+    /// second gradient path (through the masks) that no other method has; on, the backbone learns only through z.
+    /// </summary>
+    public bool DetachMaskInput { get; init; }
+
+    /// <summary>How the λ-weighted level losses are scaled (see <see cref="Contrastive.LossScale"/>).</summary>
+    public LossScale LossScale { get; init; } = LossScale.Levels;
+
     internal void Validate()
     {
         if (!(Temperature > 0) || !(BaseTemperature > 0))

@@ -31,7 +31,7 @@ internal static class HierarchicalContrast
         if (options.InstanceLevel)
             levels.Add(new ContrastLevel(LevelPositives.Logits(z, options.Temperature), LevelPositives.InstanceMask(z.shape[0], z.device)));
         var how = new LevelCombination(true, options.FeatureMethodsConstraint, options.HiConEForm,
-            options.InverseFrequency ?? true, options.BatchReduction, options.Temperature, options.BaseTemperature);
+            options.InverseFrequency ?? true, options.BatchReduction, options.Temperature, options.BaseTemperature, options.LossScale);
         return Loss(levels, (int)z.shape[1], how);
     }
 
@@ -56,6 +56,7 @@ internal static class HierarchicalContrast
         var total = zeros(Array.Empty<long>(), dtype: first.Logits.dtype, device: device);
         var strictlyEarlier = ones(n, n, dtype: ScalarType.Bool, device: device).tril(-1); // [i, j] = j < i
         double scale = how.Temperature / how.BaseTemperature;
+        double lambdaSum = 0;
 
         for (int idx = levels.Count - 1, k = 1; idx >= 0; idx--, k++)
         {
@@ -94,6 +95,7 @@ internal static class HierarchicalContrast
 
             double lambda = how.ExponentialLevelWeights ? Math.Exp(1.0 / k) : 1.0;
             total = total + lambda * levelLoss;
+            lambdaSum += lambda;
 
             if (how.BatchReduction)
             {
@@ -102,6 +104,11 @@ internal static class HierarchicalContrast
                 active = active.logical_and(earlierTwin.logical_not());
             }
         }
-        return total / levels.Count;
+        return how.Scale switch
+        {
+            LossScale.Normalised => total / lambdaSum,
+            LossScale.Reference => total / (levels.Count + 1),
+            _ => total / levels.Count,
+        };
     }
 }

@@ -43,7 +43,7 @@ public sealed class HmlcLoss : ContrastiveObjective
             ExponentialLevelWeights: Variant != HmlcVariant.HiConE,
             Constraint: Variant != HmlcVariant.HiMulCon,
             options.HiConEForm, options.InverseFrequency ?? false, options.BatchReduction,
-            options.Temperature, options.BaseTemperature);
+            options.Temperature, options.BaseTemperature, options.LossScale);
         return HierarchicalContrast.Loss(levels, (int)z.shape[1], how).MoveToOuterDisposeScope();
     }
 }

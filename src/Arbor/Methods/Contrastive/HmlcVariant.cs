@@ -20,3 +20,16 @@ public enum HiConEForm
     /// <summary>Per level batch mean (the reference code): L_l ← max(L_l, max of the finer levels' L).</summary>
     BatchMean,
 }
+
+/// <summary>How the λ-weighted sum of level losses is scaled into the total loss.</summary>
+public enum LossScale
+{
+    /// <summary><c>Σ_l λ_l L_l / |levels|</c> (Arbor's original form). With λ = exp(1/k) over three levels the total is about
+    /// 1.9× a single SupCon term, so at one learning rate the λ-weighted methods take larger steps than SupCon/HiConE.</summary>
+    Levels,
+    /// <summary><c>Σ_l λ_l L_l / Σ_l λ_l</c>: a weighted mean, on SupCon's scale whatever the level weights.</summary>
+    Normalised,
+    /// <summary><c>Σ_l λ_l L_l / (|levels| + 1)</c>: the reference code's, which divides by its label columns including the
+    /// instance-id column it never contrasts.</summary>
+    Reference,
+}

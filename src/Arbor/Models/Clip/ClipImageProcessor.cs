@@ -1,16 +1,37 @@
 using System.Text.Json.Nodes;
-using SkiaSharp;
+using Arbor.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Arbor.Models.Clip;
 
 /// <summary>
-/// CLIP's image preprocessing (Hugging Face <c>CLIPImageProcessor</c>): decode to RGB, resize the shortest side to
-/// <see cref="ShortestEdge"/> with antialiased bicubic resampling (Pillow's algorithm, 8-bit fixed point), centre crop
-/// to <see cref="CropHeight"/>×<see cref="CropWidth"/>, scale to [0, 1] and normalise with <see cref="Mean"/>/<see cref="Std"/>.
+/// Which reference CLIP's preprocessing reproduces. Both resize the shortest side with Pillow's antialiased bicubic filter,
+/// centre-crop, scale to [0, 1] and normalise; they differ in two details that change pixels.
 /// </summary>
-public sealed record ClipImageProcessor
+public enum ClipPreprocessing
+{
+    /// <summary>
+    /// "hf": Hugging Face's <c>CLIPImageProcessor</c> — convert to RGB first (alpha dropped), floor the crop offset.
+    /// The default for Hugging Face folders.
+    /// </summary>
+    Hf,
+    /// <summary>
+    /// "openai": OpenAI's <c>clip._transform</c> (torchvision <c>Resize</c>, <c>CenterCrop</c>, then <c>convert("RGB")</c>)
+    /// — the crop offset rounded half to even, RGBA/LA resized with premultiplied alpha (transparent pixels turn black),
+    /// palette images resized by nearest neighbour. What HGCLIP's and the prompt-learning papers' code uses.
+    /// </summary>
+    OpenAi,
+}
+
+/// <summary>
+/// CLIP's image preprocessing: decode, resize the shortest side to <see cref="ShortestEdge"/> with antialiased bicubic
+/// resampling (Pillow's algorithm, 8-bit fixed point), centre crop to <see cref="CropHeight"/>×<see cref="CropWidth"/>,
+/// scale to [0, 1] and normalise with <see cref="Mean"/>/<see cref="Std"/> — following <see cref="Convention"/>. This is the
+/// one preprocessing of everything that feeds CLIP (embedding, zero-shot, HGCLIP, prompt baselines, prototypes): datasets
+/// reach it through <see cref="BatchLoaderOptions.Preprocessor"/>.
+/// </summary>
+public sealed record ClipImageProcessor : IImagePreprocessor
 {
     /// <summary>OpenAI CLIP's channel means (RGB).</summary>
     public static readonly float[] OpenAiMean = [0.48145466f, 0.4578275f, 0.40821073f];
@@ -28,6 +49,25 @@ public sealed record ClipImageProcessor
     public float[] Mean { get; init; } = OpenAiMean;
     public float[] Std { get; init; } = OpenAiStd;
 
+    /// <summary>The reference whose pixels this reproduces. Default <see cref="ClipPreprocessing.Hf"/>.</summary>
+    public ClipPreprocessing Convention { get; init; } = ClipPreprocessing.Hf;
+
+    /// <summary>The convention called <paramref name="name"/> ("hf" or "openai", any case).</summary>
+    public static ClipPreprocessing ParseConvention(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "hf" or "huggingface" or "hugging-face" => ClipPreprocessing.Hf,
+        "openai" => ClipPreprocessing.OpenAi,
+        _ => throw new ArborException($"unknown CLIP preprocessing '{name}': use hf (Hugging Face) or openai (OpenAI/torchvision)"),
+    };
+
+    /// <summary>The name of a convention as <see cref="ParseConvention"/> reads it.</summary>
+    public static string NameOf(ClipPreprocessing convention) => convention == ClipPreprocessing.OpenAi ? "openai" : "hf";
+
+    (int Height, int Width) IImagePreprocessor.OutputSize => (CropHeight, CropWidth);
+
+    /// <summary>Mean/std as a loader normalisation (none when <see cref="DoNormalize"/> is off).</summary>
+    public Normalization Normalization => DoNormalize ? new Normalization("clip", Mean, Std) : Normalization.None;
+
     /// <summary>Sized for a model's <c>image_size</c> with OpenAI's mean and std.</summary>
     public static ClipImageProcessor ForImageSize(int imageSize) =>
         new() { ShortestEdge = imageSize, CropHeight = imageSize, CropWidth = imageSize };
@@ -35,8 +75,12 @@ public sealed record ClipImageProcessor
     /// <summary>
     /// Reads <c>preprocessor_config.json</c> from a CLIP folder when present (size, crop_size, image_mean, image_std,
     /// do_resize, do_center_crop, do_normalize, rescale_factor); otherwise sizes from <c>config.json</c>'s image_size.
+    /// A folder says nothing about the convention: Hugging Face's unless <paramref name="convention"/> says otherwise.
     /// </summary>
-    public static ClipImageProcessor Load(string dir)
+    public static ClipImageProcessor Load(string dir, ClipPreprocessing convention = ClipPreprocessing.Hf) =>
+        ReadFolder(dir) with { Convention = convention };
+
+    static ClipImageProcessor ReadFolder(string dir)
     {
         var path = Path.Combine(dir, "preprocessor_config.json");
         if (!File.Exists(path))
@@ -77,10 +121,15 @@ public sealed record ClipImageProcessor
     {
         int plane = CropHeight * CropWidth;
         var data = new float[imagePaths.Count * 3 * plane];
-        for (int i = 0; i < imagePaths.Count; i++)
+        try
         {
-            var (rgb, w, h) = DecodeRgb(imagePaths[i]);
-            Process(rgb, w, h).CopyTo(data, i * 3 * plane);
+            Parallel.For(0, imagePaths.Count, i => Process(DecodedImage.Load(imagePaths[i])).CopyTo(data, i * 3 * plane));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first bad file's own error (it names the file), not the parallel wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
         }
         return torch.tensor(data, [imagePaths.Count, 3, CropHeight, CropWidth]);
     }
@@ -89,147 +138,98 @@ public sealed record ClipImageProcessor
     public float[] Process(byte[] rgb, int width, int height)
     {
         if (rgb.Length != width * height * 3) throw new ArgumentException($"{rgb.Length} bytes is not {width}×{height} RGB");
-        if (DoResize)
+        var rgba = new byte[width * height * 4];
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
         {
-            // Hugging Face: the short side becomes ShortestEdge, the long side int(ShortestEdge · long / short).
-            int newW, newH;
-            if (width <= height) { newW = ShortestEdge; newH = (int)((long)ShortestEdge * height / width); }
-            else { newH = ShortestEdge; newW = (int)((long)ShortestEdge * width / height); }
-            rgb = BicubicResampler.Resize(rgb, width, height, newW, newH);
-            (width, height) = (newW, newH);
+            (rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]) = (rgb[j], rgb[j + 1], rgb[j + 2], 255);
         }
-        int outW = DoCenterCrop ? CropWidth : width, outH = DoCenterCrop ? CropHeight : height;
-        if (outW != CropWidth || outH != CropHeight)
-            throw new ArgumentException($"image is {width}×{height} after resizing; the model needs {CropWidth}×{CropHeight}");
-        int top = (height - outH) / 2, left = (width - outW) / 2;   // floor division as Hugging Face (pads with 0 when smaller)
-        var result = new float[3 * outH * outW];
+        return Process(new DecodedImage(rgba, width, height, PixelMode.Rgb));
+    }
+
+    /// <summary>The model's input for one image: resized, cropped, scaled and normalised, CHW floats [3, CropHeight, CropWidth].</summary>
+    public float[] Process(DecodedImage image)
+    {
+        int plane = CropHeight * CropWidth;
+        var planes = new byte[3 * plane];
+        ResizeAndCrop(image, planes);
+        var result = new float[3 * plane];
+        bool byDivision = RescaleFactor == 1f / 255f;   // torchvision's ToTensor divides by 255
         for (int c = 0; c < 3; c++)
         {
-            float scale = DoNormalize ? RescaleFactor / Std[c] : RescaleFactor;
-            float shift = DoNormalize ? Mean[c] / Std[c] : 0f;
-            for (int y = 0; y < outH; y++)
+            float mean = DoNormalize ? Mean[c] : 0f, std = DoNormalize ? Std[c] : 1f;
+            for (int i = c * plane; i < (c + 1) * plane; i++)
             {
-                int sy = y + top;
-                for (int x = 0; x < outW; x++)
-                {
-                    int sx = x + left;
-                    float v = sy >= 0 && sy < height && sx >= 0 && sx < width ? rgb[(sy * width + sx) * 3 + c] : 0;
-                    result[(c * outH + y) * outW + x] = v * scale - shift;
-                }
+                float x = byDivision ? planes[i] / 255f : planes[i] * RescaleFactor;
+                result[i] = (x - mean) / std;
             }
         }
         return result;
     }
 
-    /// <summary>Decodes an image file to interleaved RGB bytes (alpha dropped, as Pillow's convert("RGB") does).</summary>
-    public static (byte[] Rgb, int Width, int Height) DecodeRgb(string path)
+    /// <summary>
+    /// Resizes and centre-crops one image per <see cref="Convention"/> into RGB planes [3, CropHeight, CropWidth]
+    /// (uint8, before scaling). Areas outside a too-small image stay 0, as both references pad.
+    /// </summary>
+    public void ResizeAndCrop(DecodedImage image, Span<byte> planes)
     {
-        if (!File.Exists(path)) throw new ArborException("image not found", path);
-        using var codec = SKCodec.Create(path) ?? throw new ArborException("cannot decode image (unknown or corrupt format)", path);
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
-        var status = codec.GetPixels(info, bitmap.GetPixels());
-        if (status is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-            throw new ArborException($"cannot decode image: {status}", path);
-        var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[info.Width * info.Height * 3];
-        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        if (planes.Length != 3 * CropHeight * CropWidth)
+            throw new ArgumentException($"{planes.Length} bytes is not 3×{CropHeight}×{CropWidth}", nameof(planes));
+        var (pixels, channels, width, height) = Resize(image);
+        int outW = DoCenterCrop ? CropWidth : width, outH = DoCenterCrop ? CropHeight : height;
+        if (outW != CropWidth || outH != CropHeight)
+            throw new ArgumentException($"image is {width}×{height} after resizing; the model needs {CropWidth}×{CropHeight}");
+        int top = CropOffset(height, outH), left = CropOffset(width, outW);
+        int plane = outH * outW;
+        planes.Clear();
+        for (int y = 0; y < outH; y++)
         {
-            rgb[j] = rgba[i];
-            rgb[j + 1] = rgba[i + 1];
-            rgb[j + 2] = rgba[i + 2];
-        }
-        return (rgb, info.Width, info.Height);
-    }
-}
-
-/// <summary>
-/// Pillow's antialiased bicubic resampling (a = −0.5; the kernel widens by the scale when shrinking) on 8-bit RGB,
-/// horizontal pass then vertical, with Pillow's 22-bit fixed-point weights and rounding, so results match
-/// <c>Image.resize(size, BICUBIC)</c>.
-/// </summary>
-internal static class BicubicResampler
-{
-    const int PrecisionBits = 32 - 8 - 2;
-
-    public static byte[] Resize(byte[] rgb, int width, int height, int newWidth, int newHeight)
-    {
-        if (newWidth != width)
-        {
-            rgb = Pass(rgb, width, height, newWidth, horizontal: true);
-            width = newWidth;
-        }
-        if (newHeight != height) rgb = Pass(rgb, width, height, newHeight, horizontal: false);
-        return rgb;
-    }
-
-    static double Cubic(double x)
-    {
-        const double a = -0.5;
-        x = Math.Abs(x);
-        if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-        if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
-        return 0;
-    }
-
-    /// <summary>Pillow's precompute_coeffs + normalize_coeffs_8bpc: per output index, first input index and weights.</summary>
-    static (int[] Start, int[][] Weights) Coefficients(int inSize, int outSize)
-    {
-        double scale = (double)inSize / outSize;
-        double filterScale = Math.Max(scale, 1.0);
-        double support = 2.0 * filterScale;
-        var start = new int[outSize];
-        var weights = new int[outSize][];
-        for (int o = 0; o < outSize; o++)
-        {
-            double center = (o + 0.5) * scale;
-            int min = Math.Max((int)(center - support + 0.5), 0);
-            int max = Math.Min((int)(center + support + 0.5), inSize);
-            var k = new double[max - min];
-            double sum = 0;
-            for (int i = 0; i < k.Length; i++)
-            {
-                k[i] = Cubic((i + min - center + 0.5) / filterScale);
-                sum += k[i];
-            }
-            var w = new int[k.Length];
-            for (int i = 0; i < k.Length; i++)
-            {
-                double v = sum != 0 ? k[i] / sum : 0;
-                w[i] = (int)(v < 0 ? -0.5 + v * (1 << PrecisionBits) : 0.5 + v * (1 << PrecisionBits));
-            }
-            start[o] = min;
-            weights[o] = w;
-        }
-        return (start, weights);
-    }
-
-    static byte[] Pass(byte[] src, int width, int height, int outSize, bool horizontal)
-    {
-        int inSize = horizontal ? width : height;
-        var (start, weights) = Coefficients(inSize, outSize);
-        int outW = horizontal ? outSize : width, outH = horizontal ? height : outSize;
-        var dst = new byte[outW * outH * 3];
-        Parallel.For(0, outH, y =>
-        {
+            int sy = y + top;
+            if (sy < 0 || sy >= height) continue;
             for (int x = 0; x < outW; x++)
             {
-                int o = horizontal ? x : y;
-                var w = weights[o];
-                for (int c = 0; c < 3; c++)
-                {
-                    long acc = 1L << (PrecisionBits - 1);
-                    for (int i = 0; i < w.Length; i++)
-                    {
-                        int s = start[o] + i;
-                        int index = horizontal ? (y * width + s) * 3 + c : (s * width + x) * 3 + c;
-                        acc += (long)src[index] * w[i];
-                    }
-                    long v = acc >> PrecisionBits;
-                    dst[(y * outW + x) * 3 + c] = (byte)Math.Clamp(v, 0, 255);
-                }
+                int sx = x + left;
+                if (sx < 0 || sx >= width) continue;
+                int s = (sy * width + sx) * channels, d = y * outW + x;
+                planes[d] = pixels[s];
+                planes[plane + d] = pixels[s + 1];
+                planes[2 * plane + d] = pixels[s + 2];
             }
-        });
-        return dst;
+        }
+    }
+
+    /// <summary>
+    /// Where the crop starts in the resized image. Larger image: Hugging Face floors (size − crop)/2, torchvision rounds it
+    /// half to even (Python's <c>round</c>). Smaller image (padded with 0): Hugging Face centres it at ⌈(crop − size)/2⌉,
+    /// torchvision at ⌊(crop − size)/2⌋.
+    /// </summary>
+    int CropOffset(int size, int crop)
+    {
+        if (size >= crop)
+            return Convention == ClipPreprocessing.OpenAi ? (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven) : (size - crop) / 2;
+        return Convention == ClipPreprocessing.OpenAi ? -((crop - size) / 2) : -((crop - size + 1) / 2);
+    }
+
+    /// <summary>
+    /// Resizes the shortest side to <see cref="ShortestEdge"/> (the long side to ⌊ShortestEdge · long / short⌋), with Pillow's
+    /// filters. Hugging Face converts to RGB first (alpha dropped); OpenAI resizes the image as opened — RGBA/LA with
+    /// premultiplied alpha, palette and 1-bit images by nearest neighbour — and converts afterwards.
+    /// </summary>
+    (byte[] Pixels, int Channels, int Width, int Height) Resize(DecodedImage image)
+    {
+        var (width, height) = (image.Width, image.Height);
+        int newW = width, newH = height;
+        if (DoResize)
+        {
+            if (width <= height) { newW = ShortestEdge; newH = (int)((long)ShortestEdge * height / width); }
+            else { newH = ShortestEdge; newW = (int)((long)ShortestEdge * width / height); }
+        }
+        if (newW == width && newH == height) return (image.Rgba, 4, width, height);   // Pillow returns a copy: no filter, no alpha round trip
+        if (Convention == ClipPreprocessing.OpenAi && image.Mode == PixelMode.Palette)
+            return (PillowResampler.Nearest(image.Rgba, 4, width, height, newW, newH), 4, newW, newH);
+        if (Convention == ClipPreprocessing.OpenAi && image.HasAlpha)
+            return (PillowResampler.BicubicPremultiplied(image.Rgba, width, height, newW, newH), 4, newW, newH);
+        var rgb = new byte[width * height * 3];
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3) (rgb[j], rgb[j + 1], rgb[j + 2]) = (image.Rgba[i], image.Rgba[i + 1], image.Rgba[i + 2]);
+        return (PillowResampler.Bicubic(rgb, 3, width, height, newW, newH), 3, newW, newH);
     }
 }
