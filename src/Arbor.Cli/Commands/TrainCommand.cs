@@ -24,6 +24,10 @@ internal static class TrainCommand
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
+        var imageEncoder = new Option<string?>("--image-encoder") { Description = $"Pretrained image tower instead of --clip for hgclip | coop | linear-probe: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.ImageNames)}" };
+        var textEncoder = new Option<string?>("--text-encoder") { Description = $"Pretrained text tower with --image-encoder: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.TextNames)}" };
+        var fineTuneImage = new Option<bool>("--finetune-image") { Description = "Train the --image-encoder tower too (default: frozen, its encodings cached)" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (default: the dataset's own; 224 for pretrained towers, which take multiples of 32 from 64)" };
         var parts = new Option<string?>("--parts") { Description = "HGCLIP parts: text-prompt,text-graph,visual-prompt,visual-graph | all | none (default all)" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default: the method's)" };
@@ -44,7 +48,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
+            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, imageSize, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
             probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
         };
         var contrastive = new ContrastiveCliOptions();
@@ -60,6 +64,10 @@ internal static class TrainCommand
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
                 ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
+                ImageEncoder = result.GetValue(imageEncoder),
+                TextEncoder = result.GetValue(textEncoder),
+                FineTuneImage = result.GetValue(fineTuneImage) ? true : null,
+                ImageSize = result.GetValue(imageSize),
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),

@@ -43,6 +43,8 @@ public sealed class TrainRun
         if (!options.Resume)
             config = defaults.Family == MethodFamily.VisionLanguage
                 ? VisionLanguageMethods.ResolveInput(config, splits)
+                : Models.Vision.Backbones.IsPretrained(config.Backbone)
+                ? config with { Channels = 3, ImageSize = config.ImageSize ?? 224, Normalization = Normalization.None.Name }
                 : config with
                 {
                     Channels = config.Channels ?? splits.Train.FixedShape?.Channels ?? 3,
@@ -79,11 +81,11 @@ public sealed class TrainRun
         }
         else if (defaults.Family == MethodFamily.Supervised)
         {
-            var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+            var train = new BatchLoader(splits.Train, WithGeometry(config, new BatchLoaderOptions
             {
                 BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true,
                 Transform = BatchAugmentation.PadCropFlip(), Prefetch = 2, Sampler = ContrastiveRecipe.SamplerOf(config),
-            });
+            }));
             var imageModel = (ImageMethodModel)model;
             var task = new SupervisedTask(imageModel);
             var validation = evalLoader(splits.Validation);
@@ -112,11 +114,11 @@ public sealed class TrainRun
         Trainer.CheckpointPlan plan, Func<ImageDataset, BatchLoader> evalLoader, ProgressReporter progress)
     {
         var hierarchy = splits.Hierarchy;
-        var train = new BatchLoader(splits.Train, new BatchLoaderOptions
+        var train = new BatchLoader(splits.Train, WithGeometry(config, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
             Transform = ContrastiveRecipe.ViewAugmentation(config), Prefetch = 2, Sampler = ContrastiveRecipe.SamplerOf(config),
-        });
+        }));
         // A fixed reference sample of training images for per-epoch validation (nearest class mean) and G-HMLC refits.
         var referenceIndices = Enumerable.Range(0, splits.Train.Count)
             .OrderBy(i => (i * 2654435761u) ^ (uint)config.Seed).Take(Math.Min(2000, splits.Train.Count)).ToArray();
@@ -194,13 +196,20 @@ public sealed class TrainRun
     /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
     /// <remarks>CLIP methods read images through the CLIP folder's own preprocessing (<see cref="VisionLanguageMethods.Preprocessor"/>).</remarks>
     public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) =>
-        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage && !VisionLanguage.DualEncoderMethods.Applies(config)
             ? new() { BatchSize = batchSize, Shuffle = false, Prefetch = 1, Preprocessor = VisionLanguageMethods.Preprocessor(config) }
             : new()
             {
                 BatchSize = batchSize, Shuffle = false, Prefetch = 1, ImageSize = config.ImageSize, Channels = config.Channels,
                 Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
             };
+
+    /// <summary>The run's input geometry (size, channels, normalisation) on training loader options, as evaluation uses it.</summary>
+    static BatchLoaderOptions WithGeometry(RunConfig config, BatchLoaderOptions options) => options with
+    {
+        ImageSize = config.ImageSize, Channels = config.Channels,
+        Normalization = config.Normalization is null ? null : Normalization.TryGet(config.Normalization),
+    };
 
     public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
         new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
