@@ -38,7 +38,7 @@ public sealed class TowerLinearProbeModel : nn.Module, IHierarchicalModel
     {
         using var _ = no_grad();
         var tower = _tower.Encoder;
-        return (_tower.Cache is null ? tower.Encode(images) : _tower.Cache.GetOrCompute(images, false, x => tower.Encode(x))).Features;
+        return (_tower.Cache is null ? tower.Encode(images) : _tower.Cache.GetOrCompute(images, false, x => tower.Encode(x, withTokens: true))).Features;
     }
 
     public Tensor[] LevelLogits(Tensor images)

@@ -134,7 +134,7 @@ public sealed class DualEncoderHgclipModel : nn.Module, IHierarchicalModel
         var image = _towers.Image;
         if (FineTunesImageTower || _towers.Cache is null) return image.Encode(images, NeedsTokens);
         using var _ = no_grad();
-        return _towers.Cache.GetOrCompute(images, NeedsTokens, x => image.Encode(x, NeedsTokens));
+        return _towers.Cache.GetOrCompute(images, NeedsTokens, x => image.Encode(x, withTokens: true));
     }
 
     /// <summary>Projected text features of every node [N, shared width].</summary>
