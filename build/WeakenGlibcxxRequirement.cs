@@ -11,6 +11,8 @@ public class WeakenGlibcxxRequirement : Task
 {
     [Required] public ITaskItem[] Libraries { get; set; } = Array.Empty<ITaskItem>();
     [Required] public string Version { get; set; } = "";
+    /// <summary>Weaken even when the host's libstdc++ has the version (packages unpacked elsewhere, e.g. a .NET tool).</summary>
+    public bool Always { get; set; }
 
     const uint ShtGnuVerneed = 0x6ffffffe;
     const ushort VerFlgWeak = 2;
@@ -18,7 +20,7 @@ public class WeakenGlibcxxRequirement : Task
     public override bool Execute()
     {
         string host = FindHostLibstdcxx();
-        if (host.Length > 0 && ContainsVersion(host, Version))
+        if (!Always && host.Length > 0 && ContainsVersion(host, Version))
         {
             Log.LogMessage(MessageImportance.Low, $"{host} provides {Version}; TorchSharp's wrapper is used as shipped.");
             return true;
@@ -38,7 +40,8 @@ public class WeakenGlibcxxRequirement : Task
                 File.Delete(path);
                 File.Move(tmp, path);
                 Log.LogMessage(MessageImportance.High,
-                    $"Arbor: marked {Version} weak in {path} (host libstdc++ {(host.Length > 0 ? host : "not found")} lacks it).");
+                    Always ? $"Arbor: marked {Version} weak in {path} (always, for a package unpacked on other hosts)."
+                           : $"Arbor: marked {Version} weak in {path} (host libstdc++ {(host.Length > 0 ? host : "not found")} lacks it).");
             }
             catch (Exception e)
             {

@@ -8,12 +8,17 @@ namespace Arbor;
 /// step re-faults hundreds of MB of activations page by page; on this project's VM the first epoch of a run took 17.5 s
 /// instead of 3.6 s (`arbor train --method ce --dataset fashion-mnist-embedded --epochs 3 --train-limit 2048`, same
 /// losses). Fixing the mmap threshold at its maximum (32 MiB) and never trimming keeps the memory mapped and reused.
-/// Called once at start-up by the CLI, the benchmarks and the tests; a no-op off glibc.
+/// The library applies it itself when training starts or a run is opened (<see cref="Experiments.TrainRun"/>,
+/// <see cref="Experiments.TrainedRun"/>); the CLI, the benchmarks and the tests call it at start-up. A no-op off glibc.
+/// A host that must keep glibc's defaults sets <see cref="Enabled"/> to false first.
 /// </summary>
 public static class NativeMemoryTuning
 {
     const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
     static int _applied;
+
+    /// <summary>False keeps glibc's allocator settings untouched (set it before the first training run or <see cref="Apply"/>).</summary>
+    public static bool Enabled { get; set; } = true;
 
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int MallOpt(int parameter, int value);
@@ -21,7 +26,7 @@ public static class NativeMemoryTuning
     /// <summary>Applies the tuning once; returns true when glibc accepted it.</summary>
     public static bool Apply()
     {
-        if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref _applied, 1) == 1) return false;
+        if (!Enabled || !OperatingSystem.IsLinux() || Interlocked.Exchange(ref _applied, 1) == 1) return false;
         try
         {
             bool ok = MallOpt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1;

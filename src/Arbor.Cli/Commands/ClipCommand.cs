@@ -70,34 +70,15 @@ internal static class ClipCommand
         if (pixelsPath is not null)
         {
             using var file = SafeTensors.Read(pixelsPath);
-            var pixels = Input(file, "pixel_values", pixelsPath, 4);
-            var v = model.Config.Vision;
-            if (pixels.shape[1] != v.NumChannels || pixels.shape[2] != v.ImageSize || pixels.shape[3] != v.ImageSize)
-                throw new ArborException($"pixel_values is [{string.Join(", ", pixels.shape)}]; the model takes [B, {v.NumChannels}, {v.ImageSize}, {v.ImageSize}]", pixelsPath);
-            results["image_embeds"] = image = model.EncodeImage(pixels.to_type(ScalarType.Float32));
+            results["image_embeds"] = image = model.EncodeImage(ClipTensorInputs.Pixels(file, pixelsPath, model.Config));
         }
         if (tokensPath is not null)
         {
             using var file = SafeTensors.Read(tokensPath);
-            var ids = Input(file, "input_ids", tokensPath, 2);
-            if (ids.is_floating_point()) throw new ArborException($"input_ids must hold integers, not {file.StoredDType("input_ids")}", tokensPath);
-            var t = model.Config.Text;
-            if (ids.shape[1] > t.MaxPositionEmbeddings)
-                throw new ArborException($"input_ids has {ids.shape[1]} positions; the model has {t.MaxPositionEmbeddings}", tokensPath);
-            if (ids.numel() > 0 && (ids.min().item<long>() < 0 || ids.max().item<long>() >= t.VocabSize))
-                throw new ArborException($"input_ids holds ids outside the vocabulary 0..{t.VocabSize - 1}", tokensPath);
-            results["text_embeds"] = text = model.EncodeText(ids.to_type(ScalarType.Int64));
+            results["text_embeds"] = text = model.EncodeText(ClipTensorInputs.TokenIds(file, tokensPath, model.Config));
         }
         if (image is not null && text is not null) results["logits_per_image"] = model.LogitsPerImage(image, text);
         SafeTensors.Write(outPath, results);
-    }
-
-    static Tensor Input(SafeTensorsContent file, string name, string path, int dims)
-    {
-        if (!file.TryGetValue(name, out var t))
-            throw new ArborException($"no tensor '{name}' (found: {string.Join(", ", file.Keys)})", path);
-        if (t.dim() != dims) throw new ArborException($"'{name}' has {t.dim()} dimensions, expected {dims}", path);
-        return t;
     }
 
     static void PrintSimilarity(string dir, string[] imageFiles, string[] texts, ClipPreprocessing convention, TextWriter output)

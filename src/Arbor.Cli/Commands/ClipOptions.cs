@@ -9,7 +9,8 @@ static class ClipOptions
     public static Option<string> Preprocessing() => new("--clip-preprocess")
     {
         Description = "CLIP image preprocessing: hf (Hugging Face CLIPImageProcessor) | openai (OpenAI clip/torchvision: " +
-                      "rounded crop offset, RGBA resized premultiplied) — HGCLIP's paper code uses openai",
+                      "rounded crop offset, RGBA resized premultiplied) | stretch (the HGCLIP reference code: bilinear resize to " +
+                      "the model's size, ImageNet mean/std; train's --recipe reference picks it)",
         DefaultValueFactory = _ => "hf",
     };
 }

@@ -11,8 +11,8 @@ internal sealed class ContrastiveCliOptions
 {
     readonly Option<string?> recipe = new("--recipe")
     {
-        Description = "arbor | reference: Arbor's defaults, or the reference code's recipe (hmlc, hicone, himulcone); " +
-                      "explicit options override it (see docs/contrastive.md)",
+        Description = "arbor | reference: Arbor's defaults, or the reference code's recipe (hmlc, hicone, himulcone: " +
+                      "docs/contrastive.md; hgclip, coop, vpt, ivlp: docs/hgclip.md); explicit options override it",
     };
     readonly Option<string?> hicone = new("--hicone") { Description = "HiConE constraint: pairwise (paper) | batch-mean (reference code)" };
     readonly Option<bool?> reducePrefixes = new("--reduce-prefixes") { Description = "Keep one sample per label prefix after each level (reference) [true|false]" };

@@ -33,11 +33,12 @@ internal static class DataCommand
         };
         public readonly Option<string?> TestStyle = new("--test-style") { Description = "Emoji: the style used as test domain." };
         public readonly Option<string[]> TrainStyles = new("--train-styles") { Description = "Emoji: styles of the training pool.", AllowMultipleArgumentsPerToken = true };
+        public readonly Option<bool> AllowOutsidePaths = SharedOptions.AllowOutsidePaths();
 
         public void AddTo(Command c)
         {
             c.Arguments.Add(Name);
-            foreach (var o in new Option[] { Root, Hierarchy, Seed, ValidationFraction, TestStyle, TrainStyles }) c.Options.Add(o);
+            foreach (var o in new Option[] { Root, Hierarchy, Seed, ValidationFraction, TestStyle, TrainStyles, AllowOutsidePaths }) c.Options.Add(o);
         }
 
         public DatasetSplits Open(ParseResult r)
@@ -50,6 +51,7 @@ internal static class DataCommand
                 ValidationFraction = r.GetValue(ValidationFraction),
                 TestStyle = r.GetValue(TestStyle),
                 TrainStyles = r.GetValue(TrainStyles) is { Length: > 0 } s ? s : null,
+                AllowPathsOutsideManifest = r.GetValue(AllowOutsidePaths),
             };
             return DatasetCatalog.Open(r.GetValue(Name)!, options);
         }

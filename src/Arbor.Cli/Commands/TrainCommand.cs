@@ -21,6 +21,7 @@ internal static class TrainCommand
         };
         var hierarchy = new Option<string?>("--hierarchy") { Description = "Hierarchy file or built-in name (default: the dataset's own)" };
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
+        var allowOutside = SharedOptions.AllowOutsidePaths();
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
@@ -48,11 +49,13 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, imageSize, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
+            method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, imageSize, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
             probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
         };
         var contrastive = new ContrastiveCliOptions();
         contrastive.AddTo(command);
+        var hgclip = new HgclipCliOptions();
+        hgclip.AddTo(command);
         command.SetAction(result =>
         {
             var config = new RunConfig
@@ -61,9 +64,12 @@ internal static class TrainCommand
                 Dataset = result.GetValue(dataset)!,
                 Hierarchy = result.GetValue(hierarchy),
                 DataRoot = result.GetValue(dataRoot),
+                AllowPathsOutsideManifest = result.GetValue(allowOutside),
                 Backbone = result.GetValue(backbone),
                 ClipPath = result.GetValue(clip),
-                ClipPreprocessing = result.GetValue(clip) is null ? null : result.GetValue(clipPreprocess),
+                // Unset (not the option's display default) so a recipe can choose: the HGCLIP reference's is "stretch".
+                ClipPreprocessing = result.GetValue(clip) is null || result.GetResult(clipPreprocess) is not { Implicit: false }
+                    ? null : result.GetValue(clipPreprocess),
                 ImageEncoder = result.GetValue(imageEncoder),
                 TextEncoder = result.GetValue(textEncoder),
                 FineTuneImage = result.GetValue(fineTuneImage) ? true : null,
@@ -82,7 +88,7 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed),
                 Threads = result.GetValue(threads),
             };
-            config = contrastive.Apply(result, config);
+            config = hgclip.Apply(result, contrastive.Apply(result, config));
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                 DecodingNames.Parse(result.GetValue(decoding)!));
         });

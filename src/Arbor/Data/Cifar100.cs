@@ -12,6 +12,9 @@ public static class Cifar100
     /// <summary>Bytes per record.</summary>
     public const int RecordSize = 2 + 3 * 32 * 32;
 
+    /// <summary>Most records a file may hold (CIFAR-100 has 50,000; the limit keeps every offset in 32 bits).</summary>
+    public const int MaxRecords = 500_000;
+
     /// <summary>True when <paramref name="folder"/> (or its cifar-100-binary subfolder) holds train.bin and test.bin.</summary>
     public static bool IsPresent(string folder) => Locate(folder) is not null;
 
@@ -31,6 +34,9 @@ public static class Cifar100
     public static InMemoryImageDataset Read(string path, ClassHierarchy hierarchy, string name)
     {
         if (!File.Exists(path)) throw new DatasetException("CIFAR-100 file not found", path);
+        long size = new FileInfo(path).Length;
+        if (size > (long)RecordSize * MaxRecords)
+            throw new DatasetException($"{size:N0} bytes is more than {MaxRecords:N0} records; not a CIFAR-100 file", path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0 || bytes.Length % RecordSize != 0)
             throw new DatasetException($"size {bytes.Length} bytes is not a positive multiple of the {RecordSize}-byte record " +
@@ -41,7 +47,7 @@ public static class Cifar100
         var leaves = new int[n];
         for (int i = 0; i < n; i++)
         {
-            int offset = i * RecordSize;
+            int offset = i * RecordSize;      // < 2^31 by MaxRecords
             int coarse = bytes[offset], fine = bytes[offset + 1];
             if (fine >= hierarchy.LeafCount)
                 throw new DatasetException($"fine label {fine} is not a leaf of hierarchy '{hierarchy.Name}' ({hierarchy.LeafCount} leaves)", path, index: i);

@@ -9,6 +9,8 @@ namespace Arbor.Data;
 /// <item>"cifar-100": train.bin / test.bin from <c>$ARBOR_DATA/cifar-100</c> or Root.</item>
 /// <item>"emoji", "emoji-google", "emoji-twitter", "emoji-facebook": the emoji sets (fetch with scripts/fetch-emoji.sh);
 /// the suffix names the test style, the other fetched styles form the training pool.</item>
+/// <item>a benchmark of the HGCLIP paper by name (<see cref="Benchmarks.BenchmarkCatalog"/>: food-101, caltech-101, …),
+/// read from Root (its own folder or a data root holding it) or <c>$ARBOR_DATA/NAME</c>.</item>
 /// <item>a folder: IDX files → Fashion-MNIST layout; train.bin/test.bin → CIFAR-100; emoji-datasource-* → emoji; otherwise
 /// an image-folder tree root/&lt;level1&gt;/…/&lt;leaf&gt;/*.png.</item>
 /// <item>a .csv file: a manifest of <c>path,leaf[,split]</c> rows (needs <see cref="DatasetOptions.Hierarchy"/>).</item>
@@ -18,7 +20,8 @@ public static class DatasetCatalog
 {
     /// <summary>Names <see cref="Open"/> knows besides paths.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        new[] { "fashion-mnist", "fashion-mnist-embedded", "cifar-100", "emoji", "emoji-google", "emoji-twitter", "emoji-facebook" };
+        new[] { "fashion-mnist", "fashion-mnist-embedded", "cifar-100", "emoji", "emoji-google", "emoji-twitter", "emoji-facebook" }
+            .Concat(Benchmarks.BenchmarkCatalog.All.Select(b => b.Name)).ToArray();
 
     /// <summary>Opens the dataset; bad or missing files raise an <see cref="ArborException"/> naming them.</summary>
     public static DatasetSplits Open(string nameOrPath, DatasetOptions? options = null)
@@ -44,6 +47,9 @@ public static class DatasetCatalog
                 return EmojiDatasets.Open(options.Root ?? EmojiDatasets.DefaultFolder,
                     options with { TestStyle = options.TestStyle ?? nameOrPath[(nameOrPath.IndexOf('-') + 1)..].ToLowerInvariant() });
         }
+
+        if (Benchmarks.BenchmarkCatalog.Find(nameOrPath) is { } benchmark)
+            return benchmark.Open(options.Root ?? Path.Combine(DatasetOptions.DataHome, benchmark.Name), options);
 
         if (File.Exists(nameOrPath))
         {

@@ -35,6 +35,12 @@ public sealed record DatasetOptions
     /// <summary>When "fashion-mnist" is asked for and the full set is absent, use the embedded subset. Default true.</summary>
     public bool AllowEmbedded { get; init; } = true;
 
+    /// <summary>
+    /// Manifests may list images by absolute path or with <c>..</c> leading outside the manifest's folder. Default false:
+    /// such rows are errors, so a manifest from elsewhere cannot make Arbor read arbitrary files.
+    /// </summary>
+    public bool AllowPathsOutsideManifest { get; init; }
+
     /// <summary>Arbor's data cache: <c>$ARBOR_DATA</c>, else ~/.cache/arbor.</summary>
     public static string DataHome =>
         Environment.GetEnvironmentVariable("ARBOR_DATA") is { Length: > 0 } env

@@ -1,13 +1,17 @@
 using Arbor.Hierarchy;
+using Arbor.IO;
 
 namespace Arbor.Data;
 
 /// <summary>
 /// A manifest: a CSV file of <c>path,leaf</c> rows, optionally a third column <c>split</c> (train, val/validation, test) and
-/// an optional header row starting with "path". Paths are relative to the manifest's folder (or absolute); leaves are leaf
-/// names of the hierarchy given in <see cref="DatasetOptions.Hierarchy"/>. Without a split column the test split is carved by
-/// <see cref="DatasetOptions.TestFraction"/>; without validation rows validation is carved from train. Errors name the
-/// manifest line: a missing image, a leaf not in the hierarchy, a malformed row, a leaf with no training image.
+/// an optional header row starting with "path". Paths are relative to the manifest's folder; leaves are leaf names of the
+/// hierarchy given in <see cref="DatasetOptions.Hierarchy"/>. Without a split column the test split is carved by
+/// <see cref="DatasetOptions.TestFraction"/>; without validation rows validation is carved from train.
+/// Policy (docs/input-policies.md): the file is strict UTF-8; a path that is absolute or climbs out of the manifest's
+/// folder (<c>..</c>) is refused unless <see cref="DatasetOptions.AllowPathsOutsideManifest"/>; the same image listed
+/// twice — within a split or across splits (train/test overlap) — is an error. Errors name the manifest line: a missing
+/// image, a leaf not in the hierarchy, a malformed row, a duplicate, a leaf with no training image.
 /// </summary>
 public static class ManifestDataset
 {
@@ -18,9 +22,12 @@ public static class ManifestDataset
             ?? throw new DatasetException("a manifest needs a hierarchy (a hierarchy file or built-in name)", csvPath);
         var folder = Path.GetDirectoryName(csvPath)!;
         var rows = new Dictionary<string, List<ImageEntry>> { ["train"] = new(), ["validation"] = new(), ["test"] = new() };
+        var firstSeen = new Dictionary<string, (int Line, string Split)>(StringComparer.Ordinal);
         bool hasSplit = false;
         int lineNo = 0;
-        foreach (var line in File.ReadLines(csvPath))
+        var text = TextInput.ReadFile(csvPath, InputLimits.ManifestFileBytes, "manifest");
+        using var reader = new StringReader(text);
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#')) continue;
@@ -31,7 +38,10 @@ public static class ManifestDataset
             var path = fields[0].Trim();
             var leafName = fields[1].Trim();
             if (path.Length == 0) throw new DatasetException("empty image path", csvPath, lineNo);
+            if (TextInput.NameProblem(path) is { } pathProblem) throw new DatasetException($"image path {pathProblem}", csvPath, lineNo);
             var full = Path.GetFullPath(Path.Combine(folder, path));
+            if (!options.AllowPathsOutsideManifest && OutsideProblem(path, full, folder) is { } outside)
+                throw new DatasetException($"image path '{path}' {outside}; pass --allow-outside-paths to accept it", csvPath, lineNo);
             if (!File.Exists(full)) throw new DatasetException($"image not found: {full}", csvPath, lineNo);
             if (!hierarchy.TryFind(hierarchy.Depth, leafName, out var leaf))
                 throw new DatasetException($"class '{leafName}' is not a leaf of hierarchy '{hierarchy.Name}'", csvPath, lineNo);
@@ -47,6 +57,12 @@ public static class ManifestDataset
                     var other => throw new DatasetException($"unknown split '{other}' (use train, val or test)", csvPath, lineNo),
                 };
             }
+            if (firstSeen.TryGetValue(full, out var first))
+                throw new DatasetException(first.Split == split
+                    ? $"image '{path}' is listed twice (first on line {first.Line})"
+                    : $"image '{path}' is in both {first.Split} (line {first.Line}) and {split}: the splits must not overlap",
+                    csvPath, lineNo);
+            firstSeen[full] = (lineNo, split);
             rows[split].Add(new ImageEntry(full, leaf.LocalIndex));
         }
         if (rows["train"].Count == 0) throw new DatasetException("no training rows", csvPath);
@@ -71,6 +87,16 @@ public static class ManifestDataset
         return new DatasetSplits(train, validation, test,
             $"manifest {csvPath}: {train.Count} train, {validation.Count} validation, {test.Count} test" +
             (hasSplit ? "" : $" (test carved by seed {options.Seed})"));
+    }
+
+    // Why a path leaves the manifest's folder, or null when it stays inside.
+    static string? OutsideProblem(string path, string full, string folder)
+    {
+        if (Path.IsPathRooted(path)) return "is absolute";
+        var relative = Path.GetRelativePath(folder, full);
+        if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+            return "leads outside the manifest's folder";
+        return null;
     }
 
     /// <summary>Splits one CSV line; fields may be double-quoted with "" for a quote.</summary>

@@ -13,9 +13,6 @@ namespace Arbor.Experiments;
 /// </summary>
 public static class ContrastiveRecipe
 {
-    /// <summary>Recipe names.</summary>
-    public static IReadOnlyList<string> Recipes { get; } = new[] { "arbor", "reference" };
-
     /// <summary>Methods that have a reference recipe (salesforce/hierarchicalContrastiveLearning).</summary>
     public static IReadOnlyList<string> ReferenceMethods { get; } = new[] { "hmlc", "hicone", "himulcone" };
 
@@ -26,20 +23,15 @@ public static class ContrastiveRecipe
 
     /// <summary>
     /// Fills the recipe's training defaults (epochs, batch, optimiser, …) into the unset fields of a config whose method is
-    /// canonical; the method's own defaults fill what is still unset afterwards.
+    /// canonical and recipe checked (<see cref="RunRecipes"/>); the method's own defaults fill what is still unset afterwards.
     /// </summary>
     public static RunConfig ApplyTrainingDefaults(RunConfig c)
     {
-        var recipe = Choice(c.Recipe ?? "arbor", Recipes, "--recipe");
-        if (recipe != "reference") return c with { Recipe = recipe };
-        if (!ReferenceMethods.Contains(c.Method))
-            throw new ArborException($"--recipe reference is defined for {string.Join(", ", ReferenceMethods)}, not {c.Method} " +
-                "(G-HMLC / A-HMLC have no public reference code; SupCon's is a different recipe)");
+        if (c.Recipe != "reference" || !ReferenceMethods.Contains(c.Method)) return c;
         // train_deepfashion.py as its README runs it: SGD momentum 0.9, wd 1e-4, lr 0.5, τ 0.1, batch 512, 100 epochs,
         // cosine with 10 warm-up epochs (on because the batch is ≥ 256); eval_deepfashion.py: 100 probe epochs.
         return c with
         {
-            Recipe = recipe,
             Epochs = c.Epochs ?? 100, BatchSize = c.BatchSize ?? 512, Optimizer = c.Optimizer ?? "sgd",
             LearningRate = c.LearningRate ?? 0.5, WeightDecay = c.WeightDecay ?? 1e-4, WarmupEpochs = c.WarmupEpochs ?? 10,
             Temperature = c.Temperature ?? 0.1, ProbeEpochs = c.ProbeEpochs ?? 100,
@@ -73,7 +65,7 @@ public static class ContrastiveRecipe
         RefuseUnless(method != "supcon", "the multi-level methods (SupCon contrasts one level)", c,
             ("--reduce-prefixes", c.ReducePrefixes), ("--loss-scale", c.LossScale));
 
-        var sampler = c.Sampler is null ? null : Choice(c.Sampler, Samplers, "--sampler");
+        var sampler = c.Sampler is null ? null : RunRecipes.Choice(c.Sampler, Samplers, "--sampler");
         if (!contrastive) return c with { Sampler = sampler ?? (family == MethodFamily.Supervised ? "random" : null) };
 
         Range(c.JitterP, 0, 1, "--jitter-p");
@@ -85,7 +77,7 @@ public static class ContrastiveRecipe
 
         return c with
         {
-            HiConE = constrained ? Choice(c.HiConE ?? (reference ? "batch-mean" : "pairwise"), HiConEForms, "--hicone") : null,
+            HiConE = constrained ? RunRecipes.Choice(c.HiConE ?? (reference ? "batch-mean" : "pairwise"), HiConEForms, "--hicone") : null,
             ReducePrefixes = method == "supcon" ? null : c.ReducePrefixes ?? reference,
             InstanceLevel = c.InstanceLevel ?? false,
             InverseFrequency = c.InverseFrequency ?? masked,
@@ -100,8 +92,8 @@ public static class ContrastiveRecipe
             GrayscaleP = c.GrayscaleP ?? 0.2,
             Hue = c.Hue ?? (reference ? 0.1 : 0.0),
             CropScaleMin = c.CropScaleMin ?? (reference ? 0.2 : 0.8),
-            LossScale = method == "supcon" ? null : Choice(c.LossScale ?? (reference ? "reference" : "levels"), LossScales, "--loss-scale"),
-            ProbeRecipe = Choice(c.ProbeRecipe ?? (reference ? "reference" : "arbor"), ProbeRecipes, "--probe-recipe"),
+            LossScale = method == "supcon" ? null : RunRecipes.Choice(c.LossScale?.Replace("normalized", "normalised") ?? (reference ? "reference" : "levels"), LossScales, "--loss-scale"),
+            ProbeRecipe = RunRecipes.Choice(c.ProbeRecipe ?? (reference ? "reference" : "arbor"), ProbeRecipes, "--probe-recipe"),
         };
     }
 
@@ -133,13 +125,6 @@ public static class ContrastiveRecipe
     public static LinearProbeTrainer.Options ProbeOptions(RunConfig c) => c.ProbeRecipe == "reference"
         ? LinearProbeTrainer.Options.Reference(c.ProbeEpochs ?? 100, c.Seed)
         : new LinearProbeTrainer.Options(Epochs: c.ProbeEpochs ?? 40, Seed: c.Seed);
-
-    static string Choice(string value, IReadOnlyList<string> valid, string option)
-    {
-        var v = value.Trim().ToLowerInvariant();
-        if (v == "normalized") v = "normalised";
-        return valid.Contains(v) ? v : throw new ArborException($"{option} must be one of {string.Join(", ", valid)}, not '{value}'");
-    }
 
     static void Range(double? value, double lo, double hi, string option)
     {

@@ -1,4 +1,5 @@
 using Arbor.Data;
+using Arbor.Experiments.VisionLanguage;
 using Arbor.Evaluation;
 using Arbor.Hierarchy;
 using Arbor.IO;
@@ -31,6 +32,7 @@ public sealed class TrainRun
 
     public static MetricsReport Run(RunConfig requested, string runDir, Options options)
     {
+        NativeMemoryTuning.Apply();
         var progress = options.Progress;
         var config = options.Resume ? RunConfig.Read(RunFolder.OpenExisting(runDir).ConfigFile)
             : Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested);
@@ -69,6 +71,7 @@ public sealed class TrainRun
             LearningRate = config.LearningRate!.Value,
             WeightDecay = config.WeightDecay!.Value,
             WarmupEpochs = config.WarmupEpochs!.Value,
+            Schedule = HgclipRecipe.ScheduleOf(config),
             Seed = config.Seed,
         }, progress, options.Cancellation);
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
@@ -154,7 +157,7 @@ public sealed class TrainRun
     public static RunConfig Resolve(RunConfig c)
     {
         var d = MethodCatalog.Get(c.Method);
-        c = ContrastiveRecipe.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
+        c = RunRecipes.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
         c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),
@@ -168,7 +171,7 @@ public sealed class TrainRun
             Temperature = c.Temperature ?? d.Temperature,
             ProbeEpochs = c.ProbeEpochs ?? d.ProbeEpochs,
         };
-        return ContrastiveRecipe.Resolve(c);
+        return RunRecipes.Resolve(c);
     }
 
     /// <summary>Opens the run's dataset with its hierarchy, validation carve and optional training-image limit.</summary>
@@ -178,6 +181,7 @@ public sealed class TrainRun
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
         {
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
+            AllowPathsOutsideManifest = config.AllowPathsOutsideManifest,
         });
         if (config.TrainLimit is int limit && limit < splits.Train.Count)
             splits = splits with

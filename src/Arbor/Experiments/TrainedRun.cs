@@ -22,6 +22,7 @@ public sealed class TrainedRun : IDisposable
     /// <summary>Opens a run folder; refuses one whose model file is missing, corrupt or from another model.</summary>
     public static TrainedRun Open(string runDir)
     {
+        NativeMemoryTuning.Apply();
         var folder = RunFolder.OpenExisting(runDir);
         var config = RunConfig.Read(folder.ConfigFile);
         var modelFile = folder.File(TrainRun.ModelFileName);
@@ -44,9 +45,12 @@ public sealed class TrainedRun : IDisposable
     }
 
     /// <summary>Metrics of the model on a split of its dataset (or of another dataset with the same hierarchy).</summary>
-    public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress)
+    public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress) =>
+        EvaluateOn(dataset is null ? Config : Config with { Dataset = dataset, TrainLimit = null }, split, decoding, progress);
+
+    /// <summary>Metrics on a split of the data <paramref name="config"/> names (dataset, data root, hierarchy, validation carve).</summary>
+    public MetricsReport EvaluateOn(RunConfig config, string split, Decoding decoding, ProgressReporter progress)
     {
-        var config = dataset is null ? Config : Config with { Dataset = dataset, TrainLimit = null };
         var splits = TrainRun.OpenData(config);
         if (HierarchySignature.Of(splits.Hierarchy) != HierarchySignature.Of(Hierarchy))
             throw new ArborException($"dataset '{config.Dataset}' has hierarchy {HierarchySignature.Of(splits.Hierarchy)}, " +

@@ -86,14 +86,24 @@ public static class VisionLanguageMethods
             ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf"));
 
     /// <summary>The model a vision-language method stands for.</summary>
-    public static HgclipModelOptions ModelOptions(RunConfig config) => config.Method switch
+    public static HgclipModelOptions ModelOptions(RunConfig config)
     {
-        "hgclip" => new HgclipModelOptions { Parts = HgclipPartsParser.Parse(config.Parts ?? "all") },
-        "coop" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt, TextPrompt = PromptOptions.Shallow },
-        "vpt" => new HgclipModelOptions { Parts = HgclipParts.VisualPrompt },
-        "ivlp" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt | HgclipParts.VisualPrompt },
-        _ => throw new ArborException($"method '{config.Method}' is not a prompt or HGCLIP method"),
-    };
+        var options = config.Method switch
+        {
+            "hgclip" => new HgclipModelOptions { Parts = HgclipPartsParser.Parse(config.Parts ?? "all") },
+            "coop" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt, TextPrompt = PromptOptions.Shallow },
+            "vpt" => new HgclipModelOptions { Parts = HgclipParts.VisualPrompt },
+            "ivlp" => new HgclipModelOptions { Parts = HgclipParts.TextPrompt | HgclipParts.VisualPrompt },
+            _ => throw new ArborException($"method '{config.Method}' is not a prompt or HGCLIP method"),
+        };
+        // Older run configs lack these fields; their gaps are the values those runs used.
+        return options with
+        {
+            TextPrompt = options.TextPrompt with { TextInit = config.TextInit ?? options.TextPrompt.TextInit },
+            Head = options.Head with { Normalization = HgclipRecipe.NormalizationOf(config) },
+            EdgeMultiplicity = HgclipRecipe.EdgeMultiplicityOf(config),
+        };
+    }
 
     /// <summary>Trains the model with the shared trainer; on return the model holds the weights selected on validation.</summary>
     public static void Train(RunConfig config, IHierarchicalModel model, DatasetSplits splits, Trainer trainer,

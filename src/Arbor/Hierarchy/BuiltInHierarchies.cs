@@ -4,13 +4,14 @@ namespace Arbor.Hierarchy;
 public static partial class BuiltInHierarchies
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "fashion-mnist", "cifar-100" };
+    public static IReadOnlyList<string> Names { get; } = new[] { "fashion-mnist", "cifar-100" }.Concat(EmbeddedNames).ToArray();
 
     /// <summary>The built-in hierarchy of that name (case-insensitive), or null.</summary>
     public static ClassHierarchy? TryGet(string name) => name.ToLowerInvariant() switch
     {
         "fashion-mnist" or "fashionmnist" => FashionMnist(),
         "cifar-100" or "cifar100" => Cifar100(),
+        var other when EmbeddedNames.Contains(other) => Embedded(other),
         _ => null,
     };
 

@@ -1,3 +1,5 @@
+using Arbor.IO;
+
 namespace Arbor.Hierarchy;
 
 public sealed partial class ClassHierarchy
@@ -14,10 +16,13 @@ public sealed partial class ClassHierarchy
     {
         int depth = levelNames.Count;
         if (depth == 0) throw new HierarchyException("a hierarchy needs at least one level", source);
+        if (depth > InputLimits.HierarchyLevels)
+            throw new HierarchyException($"{depth} levels; at most {InputLimits.HierarchyLevels} are supported", source);
         if (paths.Count == 0) throw new HierarchyException("no classes: the hierarchy has no leaves", source);
         var names = Enumerable.Range(0, depth).Select(_ => new List<string>()).ToArray();
         var parents = Enumerable.Range(0, depth).Select(_ => new List<int>()).ToArray();
         var index = Enumerable.Range(0, depth).Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
+        var trimmed = new string[depth];
         for (int r = 0; r < paths.Count; r++)
         {
             var path = paths[r];
@@ -26,10 +31,11 @@ public sealed partial class ClassHierarchy
                 throw new HierarchyException(
                     $"unbalanced tree: path has {path.Count} levels, expected {depth} ({string.Join(" > ", path)})",
                     source, line, path.Count > 0 ? path[^1] : null);
+            for (int l = 0; l < depth; l++) trimmed[l] = path[l].Trim();
             int parent = -1;
             for (int l = 0; l < depth; l++)
             {
-                var node = path[l].Trim();
+                var node = trimmed[l];
                 if (node.Length == 0) throw new HierarchyException($"empty class name at level {l + 1}", source, line);
                 if (index[l].TryGetValue(node, out int existing))
                 {

@@ -1,3 +1,5 @@
+using Arbor.IO;
+
 namespace Arbor.Hierarchy;
 
 /// <summary>
@@ -37,6 +39,9 @@ public sealed partial class ClassHierarchy
     {
         Name = name;
         if (levelNames.Count == 0) throw new HierarchyException("a hierarchy needs at least one level", source);
+        if (levelNames.Count > InputLimits.HierarchyLevels)
+            throw new HierarchyException($"{levelNames.Count} levels; at most {InputLimits.HierarchyLevels} are supported", source);
+        foreach (var levelName in levelNames) CheckName(levelName, "level name", source);
         if (namesPerLevel.Count != levelNames.Count)
             throw new HierarchyException($"{levelNames.Count} level names but {namesPerLevel.Count} levels of nodes", source);
         if (parentsPerLevel.Count != levelNames.Count)
@@ -65,6 +70,7 @@ public sealed partial class ClassHierarchy
                 var nodeName = names[i];
                 if (string.IsNullOrWhiteSpace(nodeName))
                     throw new HierarchyException($"empty class name at level {l + 1}, position {i}", source);
+                CheckName(nodeName, $"class name at level {l + 1}", source);
                 if (!_byName[l].TryAdd(nodeName, i))
                     throw new HierarchyException(l == Depth - 1
                         ? $"duplicate leaf at level {l + 1}" : $"name repeated at level {l + 1} (two nodes, or one node with two parents)",
@@ -105,6 +111,19 @@ public sealed partial class ClassHierarchy
             _leafPaths[leaf] = path;
         }
     }
+
+    // Names end up in prompts, tables and JSON: they must be printable Unicode text of a sensible length.
+    static void CheckName(string name, string what, string? source)
+    {
+        if (name.Length > InputLimits.NameLength)
+            throw new HierarchyException($"{what} is {name.Length} characters long, over the {InputLimits.NameLength}-character limit",
+                source, node: name[..40] + "…");
+        if (TextInput.NameProblem(name) is { } problem)
+            throw new HierarchyException($"{what} {problem}", source, node: Printable(name));
+    }
+
+    static string Printable(string name) =>
+        string.Concat(name.Select(c => char.IsSurrogate(c) || char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     /// <summary>Number of classes at a 1-based level.</summary>
     public int ClassesAt(int level) => _levelOffsets[CheckLevel(level)] - _levelOffsets[level - 1];

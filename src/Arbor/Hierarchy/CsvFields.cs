@@ -1,16 +1,20 @@
 using System.Text;
+using Arbor.IO;
 
 namespace Arbor.Hierarchy;
 
 /// <summary>Splits one line of comma-separated values; fields may be quoted ("a, b"), with "" for a quote inside.</summary>
 internal static class CsvFields
 {
-    /// <summary>The trimmed fields of <paramref name="line"/>; an unclosed quote is an error naming file and line.</summary>
-    public static List<string> Split(string line, string? file, int lineNumber)
+    /// <summary>
+    /// The trimmed fields of <paramref name="line"/>, in one pass; an unclosed quote, or more than
+    /// <paramref name="maxFields"/> fields, is an error naming file and line.
+    /// </summary>
+    public static List<string> Split(string line, string? file, int lineNumber, int maxFields = InputLimits.HierarchyLevels)
     {
         var fields = new List<string>();
         var field = new StringBuilder();
-        bool quoted = false, wasQuoted = false;
+        bool quoted = false, wasQuoted = false, hasText = false;
         for (int i = 0; i < line.Length; i++)
         {
             char c = line[i];
@@ -20,17 +24,23 @@ internal static class CsvFields
                 else if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
                 else quoted = false;
             }
-            else if (c == '"' && field.ToString().Trim().Length == 0)
+            else if (c == '"' && !hasText)
             {
                 field.Clear();
-                quoted = wasQuoted = true;
+                quoted = wasQuoted = hasText = true;
             }
             else if (c == ',')
             {
+                if (fields.Count + 1 >= maxFields)
+                    throw new HierarchyException($"more than {maxFields} fields on one line (the limit)", file, lineNumber);
                 fields.Add(Finish(field, wasQuoted));
-                wasQuoted = false;
+                wasQuoted = hasText = false;
             }
-            else field.Append(c);
+            else
+            {
+                field.Append(c);
+                hasText |= !char.IsWhiteSpace(c);
+            }
         }
         if (quoted) throw new HierarchyException("unclosed quote", file, lineNumber);
         fields.Add(Finish(field, wasQuoted));

@@ -1,3 +1,5 @@
+using Arbor.IO;
+
 namespace Arbor.Hierarchy;
 
 /// <summary>
@@ -35,12 +37,17 @@ public static class HierarchyLoader
         };
     }
 
+    // Strict UTF-8 (a BOM is allowed), no control characters, at most InputLimits.HierarchyFileBytes.
     static string ReadText(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = TextInput.ReadFile(path, InputLimits.HierarchyFileBytes, "hierarchy file");
+        }
+        catch (ArborException e) when (e is not HierarchyException)
+        {
+            throw new HierarchyException(e.Message[(path.Length + 2)..], path);
         }
         catch (IOException e)
         {

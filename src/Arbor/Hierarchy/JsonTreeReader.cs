@@ -55,7 +55,7 @@ internal static class JsonTreeReader
             var seen = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var key = reader.GetString()!;
+                var key = Text(ref reader);
                 int line = Line(ref reader);
                 if (!seen.Add(key)) throw Error($"key \"{key}\" appears twice", line);
                 reader.Read();
@@ -86,7 +86,7 @@ internal static class JsonTreeReader
             {
                 int at = Line(ref reader);
                 if (reader.TokenType != JsonTokenType.String) throw Error("\"levels\" must hold strings (level names)", at);
-                var level = reader.GetString()!.Trim();
+                var level = Text(ref reader).Trim();
                 if (level.Length == 0) throw Error("empty level name in \"levels\"", at);
                 if (_levels.Contains(level, StringComparer.OrdinalIgnoreCase))
                     throw Error("level name repeated in \"levels\"", at, level);
@@ -108,7 +108,7 @@ internal static class JsonTreeReader
                     int at = Line(ref reader);
                     if (reader.TokenType != JsonTokenType.String)
                         throw Error($"leaves under {owner} must be strings, found {Describe(reader.TokenType)}", at, node);
-                    AddLeaf(reader.GetString()!.Trim(), ancestors, at);
+                    AddLeaf(Text(ref reader).Trim(), ancestors, at);
                     count++;
                 }
                 if (count == 0) throw Error($"empty subtree: {owner} has no leaves", line, node);
@@ -120,7 +120,7 @@ internal static class JsonTreeReader
             var children = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var child = reader.GetString()!.Trim();
+                var child = Text(ref reader).Trim();
                 int at = Line(ref reader);
                 if (child.Length == 0) throw Error($"empty node name under {owner}", at);
                 if (!children.Add(child)) throw Error($"node appears twice under {owner}", at, child);
@@ -180,6 +180,19 @@ internal static class JsonTreeReader
         }
 
         HierarchyException Error(string problem, int? line, string? node = null) => new(problem, file, line, node);
+
+        // A string token's text; an escaped lone surrogate ("\ud800") is not text and is refused.
+        string Text(ref Utf8JsonReader reader)
+        {
+            try
+            {
+                return reader.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                throw Error("a string is not valid Unicode text (a lone surrogate escape such as \\ud800?)", Line(ref reader));
+            }
+        }
 
         int Line(ref Utf8JsonReader reader)
         {

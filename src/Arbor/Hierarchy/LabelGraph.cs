@@ -3,6 +3,19 @@ using static TorchSharp.torch;
 
 namespace Arbor.Hierarchy;
 
+/// <summary>How many parallel parent → child edges the label graph holds.</summary>
+public enum EdgeMultiplicity
+{
+    /// <summary>One edge per parent → child pair (the tree itself).</summary>
+    One,
+    /// <summary>
+    /// One parent → child edge per leaf under the child — what the HGCLIP reference builds for datasets whose hierarchy
+    /// it reads as one row per leaf (FGVC-Aircraft, Caltech-101, Fruits-360): it adds the level-1 → level-2 edge again for
+    /// every leaf row. DGL keeps parallel edges, so in attention the parent counts that many times.
+    /// </summary>
+    PerLeaf,
+}
+
 /// <summary>
 /// The label graph that graph networks run over: one node per class of every level, in the hierarchy's global order
 /// (all of level 1, then level 2, …), with an edge from every parent to each of its children and a self-loop on every
@@ -73,11 +86,22 @@ public sealed class LabelGraph
         return tensor(flat, new long[] { 2, EdgeCount }, ScalarType.Int64, device);
     }
 
-    /// <summary>A new dense <c>[N, N]</c> float32 tensor with <c>A[dst, src] = 1</c> for every edge. The caller disposes it.</summary>
-    public Tensor Adjacency(Device? device = null)
+    /// <summary>
+    /// A new dense <c>[N, N]</c> float32 tensor with <c>A[dst, src]</c> = the number of edges src → dst: 1 for every edge,
+    /// or with <see cref="EdgeMultiplicity.PerLeaf"/> the leaf count under the child for parent → child edges (self-loops
+    /// stay 1). The caller disposes it.
+    /// </summary>
+    public Tensor Adjacency(Device? device = null, EdgeMultiplicity multiplicity = EdgeMultiplicity.One)
     {
         var dense = new float[NodeCount * NodeCount];
-        for (int e = 0; e < EdgeCount; e++) dense[_destinations[e] * NodeCount + _sources[e]] = 1f;
+        for (int e = 0; e < EdgeCount; e++)
+        {
+            long src = _sources[e], dst = _destinations[e];
+            bool parentEdge = src != dst;
+            dense[dst * NodeCount + src] = parentEdge && multiplicity == EdgeMultiplicity.PerLeaf
+                ? Hierarchy.DescendantLeaves((int)dst).Count
+                : 1f;
+        }
         return tensor(dense, new long[] { NodeCount, NodeCount }, ScalarType.Float32, device);
     }
 }

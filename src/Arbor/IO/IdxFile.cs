@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Arbor.IO;
 
@@ -33,42 +32,67 @@ public sealed class IdxFile
         return Read(file, path, path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Reads from a stream; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads from a stream; <paramref name="source"/> names it in errors. The whole IDX array must be there and nothing
+    /// after it: every dimension at least 1, the data exactly as long as the dimensions say (no trailing bytes), and a
+    /// gzip stream complete with a matching CRC-32 and length in its trailer.
+    /// </summary>
     public static IdxFile Read(Stream stream, string source, bool gzipped)
     {
-        try
+        var file = ReadAll(stream, source);
+        var bytes = gzipped ? GzipInput.Decompress(file, source, Array.MaxLength) : file;
+        if (bytes.Length < 4) throw new ArborException($"truncated IDX file: {bytes.Length} bytes, no 4-byte header", source);
+        if (bytes[0] != 0 || bytes[1] != 0)
+            throw new ArborException($"not an IDX file: magic starts 0x{bytes[0]:x2}{bytes[1]:x2}, expected 0x0000", source);
+        if (bytes[2] != 0x08)
+            throw new ArborException($"IDX element type 0x{bytes[2]:x2} not supported (only unsigned bytes, 0x08)", source);
+        int rank = bytes[3];
+        if (rank is < 1 or > 4) throw new ArborException($"IDX rank {rank} not supported (1..4)", source);
+        int dataStart = 4 + 4 * rank;
+        if (bytes.Length < dataStart) throw new ArborException("truncated IDX file: header ends inside the dimensions", source);
+        var shape = new int[rank];
+        long total = 1;
+        for (int i = 0; i < rank; i++)
         {
-            using var input = gzipped ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
-            Span<byte> header = stackalloc byte[4];
-            if (ReadFully(input, header) < 4) throw new ArborException("truncated IDX file: no 4-byte header", source);
-            if (header[0] != 0 || header[1] != 0)
-                throw new ArborException($"not an IDX file: magic starts 0x{header[0]:x2}{header[1]:x2}, expected 0x0000", source);
-            if (header[2] != 0x08)
-                throw new ArborException($"IDX element type 0x{header[2]:x2} not supported (only unsigned bytes, 0x08)", source);
-            int rank = header[3];
-            if (rank is < 1 or > 4) throw new ArborException($"IDX rank {rank} not supported (1..4)", source);
-            var dims = new byte[4 * rank];
-            if (ReadFully(input, dims) < dims.Length) throw new ArborException("truncated IDX file: header ends inside the dimensions", source);
-            var shape = new int[rank];
-            long total = 1;
-            for (int i = 0; i < rank; i++)
-            {
-                shape[i] = BinaryPrimitives.ReadInt32BigEndian(dims.AsSpan(4 * i));
-                if (shape[i] < 0) throw new ArborException($"IDX dimension {i} is negative ({shape[i]})", source);
-                total *= shape[i];
-            }
-            if (total > Array.MaxLength) throw new ArborException($"IDX array too large ({total} values)", source);
-            var data = new byte[total];
-            int got = ReadFully(input, data);
-            if (got < total)
-                throw new ArborException(
-                    $"truncated IDX file: header promises {string.Join("×", shape)} = {total} values, data holds {got}", source);
-            return new IdxFile(shape, data, source);
+            shape[i] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i));
+            if (shape[i] < 0) throw new ArborException($"IDX dimension {i} is negative ({shape[i]})", source);
+            if (shape[i] == 0)
+                throw new ArborException($"IDX dimension {i} is 0: {(i == 0 ? "no items" : "items of size 0")} ({string.Join("×", shape[..(i + 1)])}…)", source);
+            total *= shape[i];
+            if (total > InputLimits.IdxArrayBytes)
+                throw new ArborException($"IDX dimensions {string.Join("×", shape[..(i + 1)])}… exceed the {InputLimits.IdxArrayBytes:N0}-value limit", source);
         }
-        catch (InvalidDataException e)
+        long held = bytes.Length - dataStart;
+        if (held < total)
+            throw new ArborException(
+                $"truncated IDX file: header promises {string.Join("×", shape)} = {total} values, data holds {held}", source);
+        if (held > total)
+            throw new ArborException(
+                $"IDX file has {held - total} bytes after the {string.Join("×", shape)} = {total} values its header describes", source);
+        var data = dataStart == 0 ? bytes : bytes.AsSpan(dataStart).ToArray();
+        return new IdxFile(shape, data, source);
+    }
+
+    // The stream's bytes, refusing anything larger than an IDX array could be (checked before reading when the length is known).
+    static byte[] ReadAll(Stream stream, string source)
+    {
+        long limit = InputLimits.IdxArrayBytes;
+        if (stream.CanSeek)
         {
-            throw new ArborException($"corrupt gzip data ({e.Message})", source, e);
+            long length = stream.Length - stream.Position;
+            if (length > limit) throw new ArborException($"file is {length:N0} bytes, over the {limit:N0}-byte IDX limit", source);
+            var bytes = new byte[length];
+            if (ReadFully(stream, bytes) < length) throw new ArborException("file shrank while being read", source);
+            return bytes;
         }
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer)) > 0;)
+        {
+            if (copy.Length + n > limit) throw new ArborException($"stream is over the {limit:N0}-byte IDX limit", source);
+            copy.Write(buffer, 0, n);
+        }
+        return copy.ToArray();
     }
 
     static int ReadFully(Stream s, Span<byte> buffer)

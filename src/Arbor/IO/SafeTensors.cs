@@ -91,9 +91,8 @@ public static class SafeTensors
     {
         if (!File.Exists(indexPath)) throw new ArborException("safetensors index not found", indexPath);
         var byShard = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        try
+        using (var doc = JsonInput.ReadFile(indexPath, InputLimits.ConfigFileBytes, "safetensors index"))
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
             if (doc.RootElement.ValueKind != JsonValueKind.Object ||
                 !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new ArborException("index has no 'weight_map' object", indexPath);
@@ -107,10 +106,6 @@ public static class SafeTensors
                 if (!byShard.TryGetValue(shard, out var names)) byShard[shard] = names = new List<string>();
                 names.Add(p.Name);
             }
-        }
-        catch (JsonException e)
-        {
-            throw new ArborException($"index is not valid JSON: {e.Message}", indexPath, e);
         }
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;

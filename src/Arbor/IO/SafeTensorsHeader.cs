@@ -10,13 +10,20 @@ public sealed record SafeTensorsEntry(string Name, string DType, long[] Shape, l
 }
 
 /// <summary>
-/// The parsed and validated header of a safetensors file: every entry's range lies inside the data section, its size
-/// matches its shape and dtype, and no two ranges overlap. Reading a tensor after this can never go out of bounds.
+/// The parsed and validated header of a safetensors file, checked against the format's rules (those of the reference
+/// implementation's <c>validate</c>): the header is a UTF-8 JSON object starting with '{' (space padding after it is
+/// allowed), no key appears twice, <c>__metadata__</c> maps strings to strings, every entry has a known dtype, a shape of
+/// non-negative integers (rank at most <see cref="MaxRank"/>) and data_offsets whose span equals shape × dtype size, and
+/// the entries tile the data section exactly: sorted by offset they start at 0, leave no gap, do not overlap, and end at
+/// the end of the file. Reading a tensor after this can never go out of bounds.
 /// </summary>
 public sealed class SafeTensorsHeader
 {
     /// <summary>Largest header accepted (the format's own reference implementation uses 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
+
+    /// <summary>Most dimensions a tensor may have.</summary>
+    public const int MaxRank = 16;
 
     /// <summary>The file the header was read from.</summary>
     public string Path { get; }
@@ -58,43 +65,36 @@ public sealed class SafeTensorsHeader
         if (headerLength < 2) throw new ArborException($"header length {headerLength} is too small for a JSON object", path);
         var json = new byte[headerLength];
         stream.ReadExactly(json);
+        if (json[0] != (byte)'{')
+            throw new ArborException($"header must be a JSON object starting with '{{', found byte 0x{json[0]:x2}: not a safetensors file", path);
         long dataStart = 8 + (long)headerLength;
         return Parse(path, json, dataStart, fileLength - dataStart);
     }
 
     static SafeTensorsHeader Parse(string path, byte[] json, long dataStart, long dataLength)
     {
-        JsonDocument doc;
-        try
+        // Strict parsing: valid UTF-8, no duplicate keys, no lone-surrogate escapes (JsonInput), all errors naming the file.
+        using var doc = JsonInput.Parse(TextInput.Decode(json, path, "safetensors header"), path, "safetensors header");
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new ArborException($"header must be a JSON object, found {doc.RootElement.ValueKind}", path);
+        var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in doc.RootElement.EnumerateObject())
         {
-            doc = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ArborException($"header is not valid JSON: {e.Message}", path, e);
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new ArborException($"header must be a JSON object, found {doc.RootElement.ValueKind}", path);
-            var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in doc.RootElement.EnumerateObject())
+            if (property.Name == "__metadata__")
             {
-                if (property.Name == "__metadata__")
-                {
-                    if (property.Value.ValueKind != JsonValueKind.Object)
-                        throw new ArborException("__metadata__ must be an object of strings", path);
-                    foreach (var m in property.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
-                    continue;
-                }
-                var entry = ParseEntry(path, property, dataLength);
-                if (!entries.TryAdd(entry.Name, entry)) throw new ArborException($"tensor '{entry.Name}' appears twice", path);
+                if (property.Value.ValueKind != JsonValueKind.Object)
+                    throw new ArborException("__metadata__ must be an object of strings", path);
+                foreach (var m in property.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()!
+                        : throw new ArborException($"__metadata__ value of '{m.Name}' must be a string, found {m.Value.ValueKind}", path);
+                continue;
             }
-            CheckNoOverlap(path, entries.Values);
-            return new SafeTensorsHeader(path, dataStart, entries, metadata);
+            var entry = ParseEntry(path, property, dataLength);
+            if (!entries.TryAdd(entry.Name, entry)) throw new ArborException($"tensor '{entry.Name}' appears twice", path);
         }
+        CheckTiling(path, entries.Values, dataLength);
+        return new SafeTensorsHeader(path, dataStart, entries, metadata);
     }
 
     static SafeTensorsEntry ParseEntry(string path, JsonProperty property, long dataLength)
@@ -111,6 +111,7 @@ public sealed class SafeTensorsHeader
 
         if (!value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
             throw Bad("missing or non-array 'shape'");
+        if (shapeElement.GetArrayLength() > MaxRank) throw Bad($"shape has {shapeElement.GetArrayLength()} dimensions, more than {MaxRank}");
         var shape = new long[shapeElement.GetArrayLength()];
         int i = 0;
         foreach (var dim in shapeElement.EnumerateArray())
@@ -141,16 +142,24 @@ public sealed class SafeTensorsHeader
         return new SafeTensorsEntry(name, dtype, shape, begin, end);
     }
 
-    static void CheckNoOverlap(string path, IEnumerable<SafeTensorsEntry> entries)
+    // The data section holds exactly the tensors, back to back: no gap (unreferenced bytes), no overlap, nothing after.
+    static void CheckTiling(string path, IEnumerable<SafeTensorsEntry> entries, long dataLength)
     {
+        long expected = 0;
         SafeTensorsEntry? previous = null;
-        foreach (var entry in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
+        foreach (var entry in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
         {
-            if (previous is not null && entry.Begin < previous.End)
+            if (entry.Begin < expected)
                 throw new ArborException(
-                    $"tensors '{previous.Name}' [{previous.Begin}, {previous.End}) and '{entry.Name}' [{entry.Begin}, {entry.End}) overlap",
-                    path);
+                    $"tensors '{previous!.Name}' [{previous.Begin}, {previous.End}) and '{entry.Name}' [{entry.Begin}, {entry.End}) overlap", path);
+            if (entry.Begin > expected)
+                throw new ArborException($"bytes [{expected}, {entry.Begin}) of the data section belong to no tensor " +
+                    $"(a gap before '{entry.Name}')", path);
+            expected = entry.End;
             previous = entry;
         }
+        if (expected != dataLength)
+            throw new ArborException($"the data section is {dataLength} bytes but its tensors end at byte {expected} " +
+                "(trailing bytes belong to no tensor)", path);
     }
 }

@@ -22,7 +22,9 @@ public sealed record CheckpointIdentity(string Method, string Model, string Hier
 }
 
 /// <summary>Training progress stored beside the weights, so --resume continues where a run stopped.</summary>
-public sealed record TrainingProgress(int EpochsDone, int StepsDone, double BestScore, int BestEpoch);
+/// <remarks>The plateau fields hold <see cref="PlateauSchedule"/>'s state (null for the cosine schedule).</remarks>
+public sealed record TrainingProgress(int EpochsDone, int StepsDone, double BestScore, int BestEpoch,
+    double? PlateauRate = null, double? PlateauBest = null, int PlateauBadEpochs = 0);
 
 /// <summary>
 /// Checkpoints as safetensors files: the model's state dict under <c>model.</c>, the optimiser's state under

@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Arbor.Training;
 
 /// <summary>
 /// Progress of long work. On a terminal it redraws one line (bar, step, loss, rate, ETA) at most a few times a second;
 /// when output is redirected it writes plain lines only at the end of each phase/epoch, so logs stay short and greppable.
+/// A library user gets the same events typed: every step as a <see cref="ProgressUpdate"/> to an <see cref="IProgress{T}"/>,
+/// every line as an information message to an <see cref="ILogger"/> (<see cref="To"/>).
 /// </summary>
 public sealed class ProgressReporter
 {
@@ -12,6 +15,8 @@ public sealed class ProgressReporter
     readonly bool _interactive;
     readonly Stopwatch _clock = new();
     readonly Stopwatch _sinceDraw = new();
+    readonly IProgress<ProgressUpdate>? _updates;
+    readonly ILogger? _logger;
     string _label = "";
     int _total;
     int _lastWidth;
@@ -22,12 +27,27 @@ public sealed class ProgressReporter
         _interactive = interactive;
     }
 
+    ProgressReporter(IProgress<ProgressUpdate>? updates, ILogger? logger) : this(TextWriter.Null, false)
+    {
+        _updates = updates;
+        _logger = logger;
+    }
+
     /// <summary>A reporter that prints nothing.</summary>
     public static ProgressReporter Silent { get; } = new(TextWriter.Null, false);
+
+    /// <summary>
+    /// A reporter for library users: each phase step goes to <paramref name="updates"/> (on the training thread; wrap a
+    /// <see cref="Progress{T}"/> to marshal to a UI thread), each line (run start, epoch summaries, results) to
+    /// <paramref name="logger"/> at Information level. Either may be null.
+    /// </summary>
+    public static ProgressReporter To(IProgress<ProgressUpdate>? updates, ILogger? logger = null) =>
+        updates is null && logger is null ? Silent : new(updates, logger);
 
     /// <summary>Writes a plain line (clearing any progress bar first).</summary>
     public void Line(string text)
     {
+        _logger?.LogInformation("{Line}", text);
         ClearBar();
         _out.WriteLine(text);
         _out.Flush();
@@ -40,11 +60,13 @@ public sealed class ProgressReporter
         _total = Math.Max(1, total);
         _clock.Restart();
         _sinceDraw.Restart();
+        _updates?.Report(new ProgressUpdate(label, 0, _total, null, TimeSpan.Zero));
     }
 
     /// <summary>Reports that <paramref name="done"/> of the phase's steps are complete.</summary>
     public void Step(int done, string? detail = null)
     {
+        _updates?.Report(new ProgressUpdate(_label, done, _total, detail, _clock.Elapsed));
         if (!_interactive) return;
         if (done < _total && _sinceDraw.ElapsedMilliseconds < 200) return;
         _sinceDraw.Restart();

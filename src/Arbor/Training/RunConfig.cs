@@ -13,6 +13,11 @@ public sealed record RunConfig
     public string Dataset { get; init; } = "fashion-mnist";
     public string? Hierarchy { get; init; }
     public string? DataRoot { get; init; }
+
+    /// <summary>A manifest may list images outside its folder (absolute or <c>..</c> paths); see DatasetOptions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool AllowPathsOutsideManifest { get; init; }
+
     public string? Backbone { get; init; }
     public string? ClipPath { get; init; }
     /// <summary>CLIP image preprocessing convention: "hf" (Hugging Face, the default) or "openai" (OpenAI/torchvision).</summary>
@@ -62,6 +67,14 @@ public sealed record RunConfig
     public double? CropScaleMin { get; init; }
     /// <summary>How λ-weighted level losses are scaled: "levels", "normalised" or "reference".</summary>
     public string? LossScale { get; init; }
+    /// <summary>HGCLIP / CoOp / IVLP: words whose first 4 tokens initialise the text context; later ones stay frozen in the prompt.</summary>
+    public string? TextInit { get; init; }
+    /// <summary>HGCLIP head normalisation: "cosine" (the paper's) or "reference" (the code's).</summary>
+    public string? HeadNormalization { get; init; }
+    /// <summary>HGCLIP label graph: "one" edge per parent → child, or "per-leaf" (the reference on some datasets).</summary>
+    public string? EdgeMultiplicity { get; init; }
+    /// <summary>Learning-rate schedule: "cosine" (per step, with warm-up) or "plateau" (×0.1 after 5 epochs without a better validation score).</summary>
+    public string? Schedule { get; init; }
     /// <summary>Linear probe recipe: "arbor" (AdamW, cosine, level losses averaged) or "reference" (SGD, step decay).</summary>
     public string? ProbeRecipe { get; init; }
     /// <summary>Image side the model sees (resolved at training time from the data).</summary>

@@ -45,6 +45,10 @@ public sealed class Trainer
         int totalSteps = _options.Epochs * stepsPerEpoch;
         var schedule = new LearningRateSchedule(_options.LearningRate, totalSteps,
             (int)Math.Round(_options.WarmupEpochs * stepsPerEpoch), _options.MinLearningRateFactor);
+        var plateau = _options.Schedule == ScheduleKind.Plateau ? new PlateauSchedule(_options.LearningRate) : null;
+        if (plateau is not null && validate is null)
+            throw new ArgumentException("the plateau schedule needs a validation score every epoch", nameof(validate));
+        double RateAt(int s) => plateau?.Rate ?? schedule.RateAt(s);
         using var optimizer = OptimizerFactory.Create(_options.Optimizer, task.TrainableParameters, _options.LearningRate,
             _options.WeightDecay, _options.Momentum);
 
@@ -56,6 +60,9 @@ public sealed class Trainer
             var progress = Checkpoint.Load(plan.Run.CheckpointFile, task.Model, plan.Identity, optimizer)
                            ?? throw new ArborException("checkpoint has no training progress to resume from", plan.Run.CheckpointFile);
             (startEpoch, step, bestScore, bestEpoch) = (progress.EpochsDone, progress.StepsDone, progress.BestScore, progress.BestEpoch);
+            if (plateau is not null)
+                plateau.Restore(progress.PlateauRate ?? throw new ArborException("checkpoint has no plateau-schedule state to resume from", plan.Run.CheckpointFile),
+                    progress.PlateauBest ?? double.NegativeInfinity, progress.PlateauBadEpochs);
             _progress.Line($"resuming after epoch {startEpoch} of {_options.Epochs}");
             plan.Run.Log($"resumed after epoch {startEpoch}");
         }
@@ -77,7 +84,7 @@ public sealed class Trainer
                 using (var scope = NewDisposeScope())
                 {
                     _cancel.ThrowIfCancellationRequested();
-                    optimizer.LearningRate = schedule.RateAt(step);
+                    optimizer.LearningRate = RateAt(step);
                     optimizer.ZeroGrad();
                     var loss = task.Loss(batch);
                     float value = loss.item<float>();
@@ -98,8 +105,13 @@ public sealed class Trainer
             using (no_grad()) validation = validate?.Invoke(epoch);
             bool improved = validation is not null && validation.Score > bestScore;
             if (improved) { bestScore = validation!.Score; bestEpoch = epoch; }
-            var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, batches), schedule.RateAt(Math.Max(0, step - 1)),
+            var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, batches), RateAt(Math.Max(0, step - 1)),
                 seconds, MemoryProbe.ResidentMiB(), validation);
+            if (plateau is not null && plateau.Step(validation!.Score))
+            {
+                _progress.Line($"validation has not improved for {plateau.Patience + 1} epochs: learning rate {record.LearningRate:G3} → {plateau.Rate:G3}");
+                plan?.Run.Log($"plateau: learning rate {record.LearningRate:G3} -> {plateau.Rate:G3}");
+            }
             history.Add(record);
             var line = $"epoch {epoch + 1}/{_options.Epochs}  loss {record.Loss:F4}  lr {record.LearningRate:G3}  " +
                        $"{seconds:F1}s  rss {record.ResidentMiB:F0} MiB" + (validation is null ? "" : $"  val {validation.Summary}" + (improved ? " *" : ""));
@@ -107,7 +119,7 @@ public sealed class Trainer
             if (plan is not null)
             {
                 plan.Run.Log(line);
-                var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch);
+                var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch, plateau?.Rate, plateau?.Best, plateau?.BadEpochs ?? 0);
                 Checkpoint.Save(plan.Run.CheckpointFile, task.Model, plan.Identity, progress, optimizer.State(), plan.ConfigJson);
                 if (improved || validation is null)
                     Checkpoint.Save(plan.Run.BestCheckpointFile, task.Model, plan.Identity, progress, null, plan.ConfigJson);

@@ -11,5 +11,7 @@ public sealed record TrainerOptions
     /// <summary>Linear warm-up length in epochs (fractional allowed), then cosine to <see cref="MinLearningRateFactor"/>.</summary>
     public double WarmupEpochs { get; init; } = 1;
     public double MinLearningRateFactor { get; init; } = 0.0;
+    /// <summary>Cosine per step (default) or reduce-on-plateau per epoch on the validation score (no warm-up).</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
     public int Seed { get; init; } = 0;
 }

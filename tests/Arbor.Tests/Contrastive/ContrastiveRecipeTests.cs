@@ -122,7 +122,7 @@ public class ContrastiveRecipeTests
     }
 
     [Theory]
-    [InlineData("supcon", "reference", null, "--recipe reference is defined for hmlc, hicone, himulcone")]
+    [InlineData("supcon", "reference", null, "--recipe reference is defined for hmlc, hicone, himulcone, hgclip")]
     [InlineData("g-hmlc", "reference", null, "--recipe reference is defined for")]
     [InlineData("ce", null, "mask-width", "--mask-width applies to contrastive methods, not to ce")]
     [InlineData("hmlc", null, "mask-width", "--mask-width applies to a-hmlc, not to hmlc")]

@@ -94,7 +94,9 @@ public class FileDatasetTests
             rows.Add($"img/animal/dog/{i}.png,dog,train");
             rows.Add($"img/vehicle/car/{i}.png,car,{(i == 1 ? "val" : "train")}");
         }
-        rows.Add("img/vehicle/car/4.png,bus,train");                // bus gets one image
+        Directory.CreateDirectory(tmp.File("img/vehicle/bus"));
+        File.Copy(tmp.File("img/vehicle/car/4.png"), tmp.File("img/vehicle/bus/0.png"));
+        rows.Add("img/vehicle/bus/0.png,bus,train");                // bus gets one image
         File.WriteAllLines(tmp.File("m.csv"), rows);
         var splits = DatasetCatalog.Open(tmp.File("m.csv"), new DatasetOptions { Hierarchy = h });
         Assert.Equal(1, splits.Test.Count);

@@ -158,14 +158,16 @@ public sealed class HgclipCommandTests : IDisposable
         Assert.True(code == 0, err);
     }
 
-    [Fact]
-    public void AResumedHgclipRunEndsWithTheSameMetricsAsAnUninterruptedOne()
+    [Theory]
+    [InlineData("arbor")]
+    [InlineData("reference")]   // plateau schedule (its state in the checkpoint), reference normalisation
+    public void AResumedHgclipRunEndsWithTheSameMetricsAsAnUninterruptedOne(string recipe)
     {
         // Prompts, graph encoders, prototypes and optimiser state come back from the checkpoint; CLIP from its folder.
         var config = new RunConfig
         {
             Method = "hgclip", Dataset = _data, ClipPath = _clipDir, Epochs = 2, BatchSize = 8, ValidationFraction = 0.25,
-            LearningRate = 1e-3, Seed = 3, Threads = 2,
+            LearningRate = 1e-3, Seed = 3, Threads = 2, Recipe = recipe,
         };
         var straight = TrainRun.Run(config, _tmp.File("straight"), new TrainRun.Options());
         using var cancel = new CancellationTokenSource();

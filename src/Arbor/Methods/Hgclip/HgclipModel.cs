@@ -84,7 +84,7 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
         if (parts.HasFlag(HgclipParts.TextPrompt))
         {
             text_prompt = new TextPromptLearner(clip, tokenizer, Options.TextPrompt);
-            nodeTokens = ClassPrompts.PlaceholderTokens(tokenizer, hierarchy, Options.TextPrompt.ContextTokens);
+            nodeTokens = ClassPrompts.ContextTokens(tokenizer, hierarchy, Options.TextPrompt);
         }
         else
         {
@@ -95,7 +95,7 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
         nodeTokens.DetachFromDisposeScope();
         if (parts.HasFlag(HgclipParts.VisualPrompt)) visual_prompt = new VisualPromptLearner(clip, Options.VisualPrompt);
 
-        using (var adjacency = new LabelGraph(hierarchy).Adjacency())
+        using (var adjacency = new LabelGraph(hierarchy).Adjacency(multiplicity: Options.EdgeMultiplicity))
             head = new HgclipHead(hierarchy, adjacency, p, Options.ResolvedHead);
         if (head.ImageGraph is not null)
         {

@@ -17,6 +17,9 @@ public sealed record HgclipModelOptions
     /// <summary>Head constants and normalisation; the graph switches are always taken from <see cref="Parts"/>.</summary>
     public HgclipHeadOptions Head { get; init; } = new();
 
+    /// <summary>Parallel parent → child edges of the label graph (the reference's per-leaf edges on some datasets).</summary>
+    public Hierarchy.EdgeMultiplicity EdgeMultiplicity { get; init; } = Hierarchy.EdgeMultiplicity.One;
+
     /// <summary>The prompt of the frozen text features used when the text prompt is off.</summary>
     public string FrozenTemplate { get; init; } = "a photo of a {name}.";
 

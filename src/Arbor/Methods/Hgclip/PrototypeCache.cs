@@ -12,8 +12,8 @@ namespace Arbor.Methods.Hgclip;
 /// <summary>
 /// Keeps computed image prototypes on disk so they are computed once per (checkpoint, dataset, hierarchy). The key is a
 /// SHA-256 of the three identity strings the caller passes; any change gives another key and so a recomputation.
-/// A file that does not validate (another key, wrong shape, truncated, corrupted payload) is treated as a miss and
-/// rewritten — never an error.
+/// A file that does not validate (another key, wrong shape, truncated, corrupted payload, NaN/inf values, larger than any
+/// table could be) is treated as a miss and rewritten — never an error, never read beyond its checked size.
 /// </summary>
 /// <remarks>
 /// File format (little-endian): magic <c>ARBORPRT</c> (8 bytes), version u32 = 1, key (64 ASCII hex chars), rows i64,
@@ -66,7 +66,12 @@ public sealed class PrototypeCache
     {
         var path = PathFor(key);
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try
+        {
+            // A file larger than any prototype table could be is not ours: a miss, without reading it.
+            if (new FileInfo(path).Length > HeaderLength + (long)int.MaxValue / 4 * 4 + HashLength) return null;
+            bytes = File.ReadAllBytes(path);
+        }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
 
@@ -86,6 +91,7 @@ public sealed class PrototypeCache
         var values = new float[rows * cols];
         if (BitConverter.IsLittleEndian) data.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
         else for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
+        if (!values.All(float.IsFinite)) return null;      // never stored by Save from a healthy model: recompute
         return torch.tensor(values, new[] { rows, cols });
     }
 

@@ -41,6 +41,38 @@ public static class ClassPrompts
         return Tokens(tokenizer, PlaceholderTexts(hierarchy, contextTokens));
     }
 
+    /// <summary>
+    /// The token ids of a text-context init, or null for a random context (empty init). An init with fewer tokens than
+    /// the context is an error: the reference code would then let the context overwrite the class name's own tokens.
+    /// </summary>
+    public static int[]? InitWords(ClipTokenizer tokenizer, PromptOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.TextInit)) return null;
+        var words = tokenizer.Encode(options.TextInit);
+        if (words.Length < options.ContextTokens)
+            throw new ArborException($"text init \"{options.TextInit}\" is {words.Length} token(s), fewer than the {options.ContextTokens} " +
+                                     "context tokens; give at least that many words, or an empty init for a random context");
+        return words;
+    }
+
+    /// <summary>
+    /// Token ids [N, L'] of the prompts whose first nCtx positions after BOS the learned context replaces: the init text
+    /// and the class name (<c>"a photo of an aircraft {name}."</c>: "a photo of an" learned, "aircraft" frozen), or
+    /// placeholders for a random context (<see cref="PlaceholderTokens"/>).
+    /// </summary>
+    public static Tensor ContextTokens(ClipTokenizer tokenizer, ClassHierarchy hierarchy, PromptOptions options)
+    {
+        var words = InitWords(tokenizer, options);
+        if (words is null) return PlaceholderTokens(tokenizer, hierarchy, options.ContextTokens);
+        var tokens = Tokens(tokenizer, TemplateTexts(hierarchy, options.TextInit.Trim() + " {name}."));
+        // BPE splits on words, so the init's tokens open every prompt; check it, since the context must line up.
+        using var expected = tensor(words.Take(options.ContextTokens).Select(w => (long)w).ToArray());
+        using var opening = tokens.narrow(1, 1, options.ContextTokens);
+        if (!opening.eq(expected.unsqueeze(0)).all().item<bool>())
+            throw new ArborException($"the tokenizer does not open every class prompt with the tokens of \"{options.TextInit}\"");
+        return tokens;
+    }
+
     /// <summary>Token ids [T, L'] of <paramref name="texts"/>, trimmed after the longest text's EOS.</summary>
     public static Tensor Tokens(ClipTokenizer tokenizer, IReadOnlyList<string> texts)
     {

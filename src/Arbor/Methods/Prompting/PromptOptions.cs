@@ -12,7 +12,10 @@ public sealed record PromptOptions
     /// </summary>
     public int Depth { get; init; } = 9;
 
-    /// <summary>Words whose token embeddings initialise the text context (when they are exactly nCtx tokens).</summary>
+    /// <summary>
+    /// Words whose first nCtx token embeddings initialise the text context; further tokens stay in the prompt as frozen
+    /// words; fewer than nCtx tokens are refused; empty = random N(0, <see cref="InitStd"/>) context.
+    /// </summary>
     public string TextInit { get; init; } = "a photo of a";
 
     /// <summary>Standard deviation of the normal draw of every other prompt token.</summary>

@@ -9,8 +9,10 @@ namespace Arbor.Methods.Prompting;
 /// Learnable text context (CoOp when shallow, the text half of IVLP when deep): nCtx vectors of the text tower's width
 /// that replace the placeholder words of every class prompt at the input (<c>ctx</c>), and, when deep, fresh vectors that
 /// replace the hidden states at those positions before blocks 1..depth-1 (<c>deep_ctx</c>). The input context starts as
-/// the token embeddings of <see cref="PromptOptions.TextInit"/> ("a photo of a") when that text is exactly nCtx tokens,
-/// else N(0, std); the deep context starts N(0, std).
+/// the token embeddings of the first nCtx tokens of <see cref="PromptOptions.TextInit"/> ("a photo of a"); tokens of the
+/// init beyond nCtx stay in every class prompt as frozen words (the HGCLIP reference's "a photo of an aircraft" keeps
+/// "aircraft"; see <see cref="ClassPrompts.ContextTokens"/>). An init shorter than nCtx is refused; an empty one means
+/// N(0, std). The deep context starts N(0, std).
 /// </summary>
 public sealed class TextPromptLearner : nn.Module
 {
@@ -37,11 +39,11 @@ public sealed class TextPromptLearner : nn.Module
         int width = clip.Config.Text.HiddenSize;
         using (no_grad())
         {
-            var words = tokenizer?.Encode(options.TextInit);
+            var words = tokenizer is null ? null : ClassPrompts.InitWords(tokenizer, options);
             Tensor init;
-            if (words is not null && words.Length == ContextTokens)
+            if (words is not null)
             {
-                using var ids = tensor(words.Select(w => (long)w).ToArray());
+                using var ids = tensor(words.Take(ContextTokens).Select(w => (long)w).ToArray());
                 init = clip.TextModel.Embeddings.Tokens(ids).detach().clone();
                 InitialisedFromWords = true;
             }

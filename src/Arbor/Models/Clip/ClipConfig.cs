@@ -52,21 +52,24 @@ public sealed record ClipConfig
     /// <summary>The activations Hugging Face CLIP configs name and Arbor computes.</summary>
     public static readonly IReadOnlyList<string> KnownActivations = ["quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu"];
 
-    /// <summary>Reads and checks a <c>config.json</c>.</summary>
-    public static ClipConfig Load(string path)
+    /// <summary>
+    /// Reads and checks a <c>config.json</c>: strict UTF-8 JSON without duplicate keys, every value of the right type, every
+    /// size within <see cref="Limits"/> (checked before any tensor is allocated). With <paramref name="requireModelType"/>,
+    /// a config without <c>model_type</c> is refused.
+    /// </summary>
+    public static ClipConfig Load(string path, bool requireModelType = false)
     {
         if (!File.Exists(path)) throw new ArborException("config file not found", path);
-        JsonNode? root;
-        try
+        var text = IO.TextInput.ReadFile(path, IO.InputLimits.ConfigFileBytes, "config.json");
+        using (IO.JsonInput.Parse(text, path, "config.json")) { }    // strict checks: duplicate keys, lone surrogates, depth
+        if (JsonNode.Parse(text) is not JsonObject obj) throw new ArborException("config must be a JSON object", path);
+        var modelType = obj["model_type"] switch
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ArborException($"not valid JSON: {e.Message}", path, e);
-        }
-        if (root is not JsonObject obj) throw new ArborException("config must be a JSON object", path);
-        var modelType = obj["model_type"]?.GetValue<string>();
+            null => null,
+            JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+            var other => throw new ArborException($"model_type must be a string, found {Describe(other)}", path),
+        };
+        if (modelType is null && requireModelType) throw new ArborException("config.json has no model_type; expected \"clip\"", path);
         if (modelType is not null && modelType != "clip")
             throw new ArborException($"model_type is '{modelType}', not 'clip': this is not a CLIP checkpoint", path);
         return FromJson(obj, path);
@@ -121,6 +124,36 @@ public sealed record ClipConfig
         }
     }
 
+    /// <summary>
+    /// Upper bounds on a config's sizes, far above any published CLIP (ViT-bigG: width 1664, 48 layers, 16 heads), so a
+    /// damaged or hostile config cannot make the model allocate without bound.
+    /// </summary>
+    public static class Limits
+    {
+        public const int Width = 16_384, Layers = 256, Heads = 1_024, Vocabulary = 1_000_000, Positions = 16_384,
+            ImageSize = 4_096, Channels = 16, ProjectionDim = 16_384;
+
+        /// <summary>Parameters of the whole model: 16 billion (64 GB as float32).</summary>
+        public const long Parameters = 16_000_000_000;
+    }
+
+    /// <summary>
+    /// The number of parameters the model has (a close lower bound: every weight matrix, embedding and bias; layer norms
+    /// counted too). Used to refuse a config whose model cannot be what its weight file holds, before allocating.
+    /// </summary>
+    public long ParameterCount()
+    {
+        static long Tower(long width, long intermediate, long layers) =>
+            layers * (4 * (width * width + width) + 2 * width * intermediate + intermediate + width + 4 * width) + 2 * width;
+        long text = (long)Text.VocabSize * Text.HiddenSize + (long)Text.MaxPositionEmbeddings * Text.HiddenSize
+            + Tower(Text.HiddenSize, Text.IntermediateSize, Text.NumHiddenLayers) + (long)ProjectionDim * Text.HiddenSize;
+        long patches = (long)(Vision.ImageSize / Vision.PatchSize) * (Vision.ImageSize / Vision.PatchSize);
+        long vision = (long)Vision.NumChannels * Vision.PatchSize * Vision.PatchSize * Vision.HiddenSize
+            + (patches + 2) * Vision.HiddenSize + 2L * Vision.HiddenSize
+            + Tower(Vision.HiddenSize, Vision.IntermediateSize, Vision.NumHiddenLayers) + (long)ProjectionDim * Vision.HiddenSize;
+        return text + vision + 1;
+    }
+
     /// <summary>Checks that the sizes fit together (heads divide widths, patches tile the image, activations are known).</summary>
     public void Validate(string? source = null)
     {
@@ -137,6 +170,20 @@ public sealed record ClipConfig
         Check(Text.VocabSize > 0 && Text.MaxPositionEmbeddings > 0 && Text.NumHiddenLayers >= 0 && Vision.NumHiddenLayers >= 0 &&
               Text.IntermediateSize > 0 && Vision.IntermediateSize > 0 && ProjectionDim > 0 && Vision.NumChannels > 0,
             "sizes must be positive");
+        Check(Text.HiddenSize <= Limits.Width && Vision.HiddenSize <= Limits.Width && Text.IntermediateSize <= 8 * Limits.Width &&
+              Vision.IntermediateSize <= 8 * Limits.Width, $"widths must be at most {Limits.Width} (intermediate: {8 * Limits.Width})");
+        Check(Text.NumHiddenLayers <= Limits.Layers && Vision.NumHiddenLayers <= Limits.Layers, $"at most {Limits.Layers} layers per tower");
+        Check(Text.NumAttentionHeads <= Limits.Heads && Vision.NumAttentionHeads <= Limits.Heads, $"at most {Limits.Heads} attention heads");
+        Check(Text.VocabSize <= Limits.Vocabulary, $"vocab_size {Text.VocabSize} is over the {Limits.Vocabulary} limit");
+        Check(Text.MaxPositionEmbeddings <= Limits.Positions, $"max_position_embeddings {Text.MaxPositionEmbeddings} is over the {Limits.Positions} limit");
+        Check(Vision.ImageSize <= Limits.ImageSize, $"image_size {Vision.ImageSize} is over the {Limits.ImageSize} limit");
+        Check(Vision.NumChannels <= Limits.Channels, $"num_channels {Vision.NumChannels} is over the {Limits.Channels} limit");
+        Check(ProjectionDim <= Limits.ProjectionDim, $"projection_dim {ProjectionDim} is over the {Limits.ProjectionDim} limit");
+        Check(ParameterCount() <= Limits.Parameters, $"the model would have {ParameterCount():N0} parameters, over the {Limits.Parameters:N0} limit");
+        Check(Text.PadTokenId >= 0 && Text.BosTokenId >= 0 && Text.EosTokenId >= 0, "token ids must not be negative");
+        Check(Text.LayerNormEps > 0 && double.IsFinite(Text.LayerNormEps) && Vision.LayerNormEps > 0 && double.IsFinite(Vision.LayerNormEps),
+            "layer_norm_eps must be positive and finite");
+        Check(double.IsFinite(LogitScaleInitValue), "logit_scale_init_value must be finite");
         Check(KnownActivations.Contains(Text.HiddenAct), $"text hidden_act '{Text.HiddenAct}' is not one of {string.Join(", ", KnownActivations)}");
         Check(KnownActivations.Contains(Vision.HiddenAct), $"vision hidden_act '{Vision.HiddenAct}' is not one of {string.Join(", ", KnownActivations)}");
     }
@@ -153,7 +200,34 @@ public sealed record ClipConfig
         return merged;
     }
 
-    static int Int(JsonObject o, string key, int fallback) => o[key] is JsonValue v ? v.GetValue<int>() : fallback;
-    static double Double(JsonObject o, string key, double fallback) => o[key] is JsonValue v ? v.GetValue<double>() : fallback;
-    static string Str(JsonObject o, string key, string fallback) => o[key] is JsonValue v ? v.GetValue<string>() : fallback;
+    // Typed getters: a value of the wrong type is an error naming the key (not an InvalidOperationException).
+    static int Int(JsonObject o, string key, int fallback)
+    {
+        if (o[key] is null) return fallback;
+        if (o[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue(out int i)) return i;
+        if (o[key] is JsonValue d && d.GetValueKind() == System.Text.Json.JsonValueKind.Number && d.TryGetValue(out double x) &&
+            x == Math.Floor(x) && x is >= int.MinValue and <= int.MaxValue)
+            return (int)x;
+        throw new FormatException($"'{key}' must be an integer that fits in 32 bits, found {Describe(o[key])}");
+    }
+
+    static double Double(JsonObject o, string key, double fallback)
+    {
+        if (o[key] is null) return fallback;
+        if (o[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue(out double d)) return d;
+        throw new FormatException($"'{key}' must be a number, found {Describe(o[key])}");
+    }
+
+    static string Str(JsonObject o, string key, string fallback)
+    {
+        if (o[key] is null) return fallback;
+        if (o[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String) return v.GetValue<string>();
+        throw new FormatException($"'{key}' must be a string, found {Describe(o[key])}");
+    }
+
+    static string Describe(JsonNode? node)
+    {
+        var json = node?.ToJsonString() ?? "null";
+        return json.Length > 40 ? json[..40] + "…" : json;
+    }
 }

@@ -22,6 +22,11 @@ public enum ClipPreprocessing
     /// palette images resized by nearest neighbour. What HGCLIP's and the prompt-learning papers' code uses.
     /// </summary>
     OpenAi,
+    /// <summary>
+    /// "stretch": what the HGCLIP reference code feeds CLIP — torchvision <c>Resize((224, 224))</c> on the RGB image
+    /// (Pillow's antialiased bilinear, aspect ratio not kept, no crop) and ImageNet's mean/std instead of CLIP's.
+    /// </summary>
+    Stretch,
 }
 
 /// <summary>
@@ -39,6 +44,9 @@ public sealed record ClipImageProcessor : IImagePreprocessor
     /// <summary>OpenAI CLIP's channel standard deviations (RGB).</summary>
     public static readonly float[] OpenAiStd = [0.26862954f, 0.26130258f, 0.27577711f];
 
+    /// <summary>ImageNet's channel means and standard deviations (torchvision's), which the stretch convention uses.</summary>
+    public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f], ImageNetStd = [0.229f, 0.224f, 0.225f];
+
     public int ShortestEdge { get; init; } = 224;
     public int CropHeight { get; init; } = 224;
     public int CropWidth { get; init; } = 224;
@@ -49,6 +57,9 @@ public sealed record ClipImageProcessor : IImagePreprocessor
     public float[] Mean { get; init; } = OpenAiMean;
     public float[] Std { get; init; } = OpenAiStd;
 
+    /// <summary>Largest resize or crop size a preprocessor config may ask for (CLIP models use 224–448).</summary>
+    public const int MaxSize = 4096;
+
     /// <summary>The reference whose pixels this reproduces. Default <see cref="ClipPreprocessing.Hf"/>.</summary>
     public ClipPreprocessing Convention { get; init; } = ClipPreprocessing.Hf;
 
@@ -57,11 +68,18 @@ public sealed record ClipImageProcessor : IImagePreprocessor
     {
         "hf" or "huggingface" or "hugging-face" => ClipPreprocessing.Hf,
         "openai" => ClipPreprocessing.OpenAi,
-        _ => throw new ArborException($"unknown CLIP preprocessing '{name}': use hf (Hugging Face) or openai (OpenAI/torchvision)"),
+        "stretch" => ClipPreprocessing.Stretch,
+        _ => throw new ArborException($"unknown CLIP preprocessing '{name}': use hf (Hugging Face), openai (OpenAI/torchvision) " +
+                                      "or stretch (the HGCLIP reference code's)"),
     };
 
     /// <summary>The name of a convention as <see cref="ParseConvention"/> reads it.</summary>
-    public static string NameOf(ClipPreprocessing convention) => convention == ClipPreprocessing.OpenAi ? "openai" : "hf";
+    public static string NameOf(ClipPreprocessing convention) => convention switch
+    {
+        ClipPreprocessing.OpenAi => "openai",
+        ClipPreprocessing.Stretch => "stretch",
+        _ => "hf",
+    };
 
     (int Height, int Width) IImagePreprocessor.OutputSize => (CropHeight, CropWidth);
 
@@ -77,8 +95,13 @@ public sealed record ClipImageProcessor : IImagePreprocessor
     /// do_resize, do_center_crop, do_normalize, rescale_factor); otherwise sizes from <c>config.json</c>'s image_size.
     /// A folder says nothing about the convention: Hugging Face's unless <paramref name="convention"/> says otherwise.
     /// </summary>
-    public static ClipImageProcessor Load(string dir, ClipPreprocessing convention = ClipPreprocessing.Hf) =>
-        ReadFolder(dir) with { Convention = convention };
+    public static ClipImageProcessor Load(string dir, ClipPreprocessing convention = ClipPreprocessing.Hf)
+    {
+        var folder = ReadFolder(dir) with { Convention = convention };
+        return convention == ClipPreprocessing.Stretch
+            ? folder with { Mean = ImageNetMean, Std = ImageNetStd, DoResize = true, DoCenterCrop = true }
+            : folder;
+    }
 
     static ClipImageProcessor ReadFolder(string dir)
     {
@@ -90,7 +113,9 @@ public sealed record ClipImageProcessor : IImagePreprocessor
         }
         try
         {
-            if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o) throw new ArborException("must be a JSON object", path);
+            var text = IO.TextInput.ReadFile(path, IO.InputLimits.ConfigFileBytes, "preprocessor config");
+            using (IO.JsonInput.Parse(text, path, "preprocessor config")) { }   // strict: duplicate keys, lone surrogates
+            if (JsonNode.Parse(text) is not JsonObject o) throw new ArborException("must be a JSON object", path);
             var p = new ClipImageProcessor();
             if (o["size"] is { } size)
                 p = p with { ShortestEdge = size is JsonValue ? size.GetValue<int>()
@@ -106,8 +131,12 @@ public sealed record ClipImageProcessor : IImagePreprocessor
             if (o["do_center_crop"] is JsonValue c) p = p with { DoCenterCrop = c.GetValue<bool>() };
             if (o["do_normalize"] is JsonValue n) p = p with { DoNormalize = n.GetValue<bool>() };
             if (o["rescale_factor"] is JsonValue f) p = p with { RescaleFactor = f.GetValue<float>() };
-            if (p.Mean.Length != 3 || p.Std.Length != 3 || p.Std.Any(s => s <= 0) || p.ShortestEdge <= 0 || p.CropHeight <= 0 || p.CropWidth <= 0)
-                throw new ArborException("image_mean/image_std need 3 values (std > 0) and sizes must be positive", path);
+            if (p.Mean.Length != 3 || p.Std.Length != 3 || p.Std.Any(s => !(s > 0) || !float.IsFinite(s)) || p.Mean.Any(m => !float.IsFinite(m)) ||
+                p.ShortestEdge <= 0 || p.CropHeight <= 0 || p.CropWidth <= 0)
+                throw new ArborException("image_mean/image_std need 3 finite values (std > 0) and sizes must be positive", path);
+            if (p.ShortestEdge > MaxSize || p.CropHeight > MaxSize || p.CropWidth > MaxSize)
+                throw new ArborException($"sizes must be at most {MaxSize} pixels", path);
+            if (!float.IsFinite(p.RescaleFactor) || p.RescaleFactor <= 0) throw new ArborException("rescale_factor must be positive and finite", path);
             return p;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException)
@@ -218,6 +247,13 @@ public sealed record ClipImageProcessor : IImagePreprocessor
     {
         var (width, height) = (image.Width, image.Height);
         int newW = width, newH = height;
+        if (Convention == ClipPreprocessing.Stretch)
+        {
+            // Resize((H, W)) straight to the model's size; the crop that follows is then a no-op.
+            var rgbOnly = ToRgb(image);
+            return (CropWidth == width && CropHeight == height ? rgbOnly : PillowResampler.Bilinear(rgbOnly, 3, width, height, CropWidth, CropHeight),
+                3, CropWidth, CropHeight);
+        }
         if (DoResize)
         {
             if (width <= height) { newW = ShortestEdge; newH = (int)((long)ShortestEdge * height / width); }
@@ -228,8 +264,14 @@ public sealed record ClipImageProcessor : IImagePreprocessor
             return (PillowResampler.Nearest(image.Rgba, 4, width, height, newW, newH), 4, newW, newH);
         if (Convention == ClipPreprocessing.OpenAi && image.HasAlpha)
             return (PillowResampler.BicubicPremultiplied(image.Rgba, width, height, newW, newH), 4, newW, newH);
-        var rgb = new byte[width * height * 3];
+        return (PillowResampler.Bicubic(ToRgb(image), 3, width, height, newW, newH), 3, newW, newH);
+    }
+
+    /// <summary>The image's RGB bytes, alpha dropped (Pillow's <c>convert("RGB")</c>).</summary>
+    static byte[] ToRgb(DecodedImage image)
+    {
+        var rgb = new byte[image.Width * image.Height * 3];
         for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3) (rgb[j], rgb[j + 1], rgb[j + 2]) = (image.Rgba[i], image.Rgba[i + 1], image.Rgba[i + 2]);
-        return (PillowResampler.Bicubic(rgb, 3, width, height, newW, newH), 3, newW, newH);
+        return rgb;
     }
 }

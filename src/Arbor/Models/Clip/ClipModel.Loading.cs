@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Arbor.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,9 +27,8 @@ public sealed partial class ClipModel
                 : "model.safetensors (or model.safetensors.index.json)");
         if (missing.Count > 0)
             throw new ArborException($"not a Hugging Face CLIP folder: missing {string.Join(", ", missing)}", dir);
-        var config = ClipConfig.Load(configPath);
-        if (JsonNode.Parse(File.ReadAllText(configPath)) is JsonObject o && o["model_type"] is null)
-            throw new ArborException("config.json has no model_type; expected \"clip\"", configPath);
+        var config = ClipConfig.Load(configPath, requireModelType: true);
+        CheckWeightsCanHold(config, weights!, configPath);
 
         var model = new ClipModel(config);
         try
@@ -46,6 +44,20 @@ public sealed partial class ClipModel
         }
         model.eval();
         return model;
+    }
+
+    // Refuses a config describing a model larger than its weight files could fill (at two bytes per parameter, the
+    // smallest float type) before a single parameter is allocated.
+    static void CheckWeightsCanHold(ClipConfig config, string weights, string configPath)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(weights))!;
+        long bytes = weights.EndsWith(".index.json", StringComparison.Ordinal)
+            ? Directory.EnumerateFiles(folder, "*.safetensors").Sum(f => new FileInfo(f).Length)
+            : new FileInfo(weights).Length;
+        long parameters = config.ParameterCount();
+        if (parameters > bytes / 2 + 1024)
+            throw new ArborException($"describes a model of {parameters:N0} parameters, but the weights hold only {bytes:N0} bytes " +
+                "(config and weights do not belong together)", configPath);
     }
 
     /// <summary>

@@ -79,39 +79,67 @@ public sealed class ClipTokenizer
         var missing = new[] { "vocab.json", "merges.txt" }.Where(f => !File.Exists(Path.Combine(dir, f))).ToList();
         if (missing.Count > 0) throw new ArborException($"tokenizer files missing: {string.Join(", ", missing)}", dir);
         int context = 77;
+        int? vocabSize = null;
         var configPath = Path.Combine(dir, "config.json");
-        if (File.Exists(configPath)) context = ClipConfig.Load(configPath).Text.MaxPositionEmbeddings;
-        return FromFiles(Path.Combine(dir, "vocab.json"), Path.Combine(dir, "merges.txt"), context);
+        if (File.Exists(configPath))
+        {
+            var text = ClipConfig.Load(configPath).Text;
+            context = text.MaxPositionEmbeddings;
+            vocabSize = text.VocabSize;
+        }
+        if (context < 2) throw new ArborException($"max_position_embeddings {context} cannot hold BOS and EOS", configPath);
+        return FromFiles(Path.Combine(dir, "vocab.json"), Path.Combine(dir, "merges.txt"), context, vocabSize);
     }
 
-    /// <summary>Loads a vocabulary (<c>{"token": id, …}</c>) and a merges file (one "left right" pair per line, rank order).</summary>
-    public static ClipTokenizer FromFiles(string vocabPath, string mergesPath, int contextLength = 77)
+    /// <summary>
+    /// Loads a vocabulary (<c>{"token": id, …}</c>) and a merges file (one "left right" pair per line, rank order). Both
+    /// must be strict UTF-8 within <see cref="IO.InputLimits.TokenizerFileBytes"/>; the vocabulary must be an object of
+    /// distinct tokens with distinct integer ids in 0..<paramref name="vocabSize"/>−1 (the model's embedding rows, when known).
+    /// </summary>
+    public static ClipTokenizer FromFiles(string vocabPath, string mergesPath, int contextLength = 77, int? vocabSize = null)
     {
-        Dictionary<string, int>? vocab;
-        try
-        {
-            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(vocabPath));
-        }
-        catch (JsonException e)
-        {
-            throw new ArborException($"vocabulary must be a JSON object of token → id: {e.Message}", vocabPath, e);
-        }
-        if (vocab is null || vocab.Count == 0) throw new ArborException("vocabulary is empty", vocabPath);
-
+        var vocab = ReadVocabulary(vocabPath, vocabSize);
         var merges = new List<(string, string)>();
         int lineNumber = 0;
-        foreach (var line in File.ReadLines(mergesPath))
+        var text = IO.TextInput.ReadFile(mergesPath, IO.InputLimits.TokenizerFileBytes, "merges file");
+        using var reader = new StringReader(text);
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
         {
             lineNumber++;
             if (lineNumber == 1 && line.StartsWith("#version", StringComparison.Ordinal)) continue;
             if (line.Length == 0) continue;
             var parts = line.Split(' ');
             if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                throw new ArborException($"line {lineNumber}: expected two symbols separated by one space, found '{line}'", mergesPath);
+                throw new ArborException($"line {lineNumber}: expected two symbols separated by one space, found '{Shorten(line)}'", mergesPath);
             merges.Add((parts[0], parts[1]));
         }
         return new ClipTokenizer(vocab, merges, contextLength, vocabPath);
     }
+
+    static Dictionary<string, int> ReadVocabulary(string vocabPath, int? vocabSize)
+    {
+        using var document = IO.JsonInput.ReadFile(vocabPath, IO.InputLimits.TokenizerFileBytes, "vocabulary");
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new ArborException($"vocabulary must be a JSON object of token → id, found {root.ValueKind}", vocabPath);
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tokenOf = new Dictionary<int, string>();
+        foreach (var entry in root.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+                throw new ArborException($"token '{Shorten(entry.Name)}' has id {Shorten(entry.Value.GetRawText())}; ids are non-negative integers", vocabPath);
+            if (vocabSize is int size && id >= size)
+                throw new ArborException($"token '{Shorten(entry.Name)}' has id {id}, but the model has only {size} token embeddings (config.json vocab_size)", vocabPath);
+            if (entry.Name.Length == 0) throw new ArborException($"an empty token has id {id}", vocabPath);
+            if (!tokenOf.TryAdd(id, entry.Name))
+                throw new ArborException($"tokens '{Shorten(tokenOf[id])}' and '{Shorten(entry.Name)}' share id {id}", vocabPath);
+            vocab[entry.Name] = id;
+        }
+        if (vocab.Count == 0) throw new ArborException("vocabulary is empty", vocabPath);
+        return vocab;
+    }
+
+    static string Shorten(string s) => s.Length > 60 ? s[..60] + "…" : s;
 
     /// <summary>CLIP's text cleaning: HTML entities decoded (twice, as CLIP does), whitespace collapsed, trimmed, lower-cased.</summary>
     public static string Clean(string text)

@@ -2,7 +2,7 @@ namespace Arbor.Models.Clip;
 
 /// <summary>
 /// Pillow's <c>Image.resize</c> on 8-bit images, bit for bit (checked against Pillow 9.4): antialiased bicubic
-/// (a = −0.5, the kernel widens by the scale when shrinking; horizontal pass then vertical; 22-bit fixed-point weights
+/// (a = −0.5) and bilinear (triangle) filters (the kernel widens by the scale when shrinking; horizontal pass then vertical; 22-bit fixed-point weights
 /// and Pillow's rounding), the premultiplied-alpha round trip Pillow wraps around it for RGBA/LA images, and the
 /// nearest-neighbour sampling it uses for palette and 1-bit images whatever filter is asked for.
 /// Pixels are interleaved, <c>channels</c> bytes per pixel.
@@ -12,14 +12,21 @@ internal static class PillowResampler
     const int PrecisionBits = 32 - 8 - 2;
 
     /// <summary>Antialiased bicubic resize of interleaved 8-bit pixels (every channel alike).</summary>
-    public static byte[] Bicubic(byte[] pixels, int channels, int width, int height, int newWidth, int newHeight)
+    public static byte[] Bicubic(byte[] pixels, int channels, int width, int height, int newWidth, int newHeight) =>
+        Resize(pixels, channels, width, height, newWidth, newHeight, bilinear: false);
+
+    /// <summary>Antialiased bilinear (triangle filter, support 1) resize: Pillow's <c>Image.BILINEAR</c>.</summary>
+    public static byte[] Bilinear(byte[] pixels, int channels, int width, int height, int newWidth, int newHeight) =>
+        Resize(pixels, channels, width, height, newWidth, newHeight, bilinear: true);
+
+    static byte[] Resize(byte[] pixels, int channels, int width, int height, int newWidth, int newHeight, bool bilinear)
     {
         if (newWidth != width)
         {
-            pixels = Pass(pixels, channels, width, height, newWidth, horizontal: true);
+            pixels = Pass(pixels, channels, width, height, newWidth, horizontal: true, bilinear);
             width = newWidth;
         }
-        if (newHeight != height) pixels = Pass(pixels, channels, width, height, newHeight, horizontal: false);
+        if (newHeight != height) pixels = Pass(pixels, channels, width, height, newHeight, horizontal: false, bilinear);
         return pixels;
     }
 
@@ -91,12 +98,19 @@ internal static class PillowResampler
         return 0;
     }
 
+    static double Triangle(double x)
+    {
+        x = Math.Abs(x);
+        return x < 1 ? 1 - x : 0;
+    }
+
     /// <summary>Pillow's precompute_coeffs + normalize_coeffs_8bpc: per output index, first input index and weights.</summary>
-    static (int[] Start, int[][] Weights) Coefficients(int inSize, int outSize)
+    static (int[] Start, int[][] Weights) Coefficients(int inSize, int outSize, bool bilinear)
     {
         double scale = (double)inSize / outSize;
         double filterScale = Math.Max(scale, 1.0);
-        double support = 2.0 * filterScale;
+        Func<double, double> kernel = bilinear ? Triangle : Cubic;
+        double support = (bilinear ? 1.0 : 2.0) * filterScale;
         var start = new int[outSize];
         var weights = new int[outSize][];
         for (int o = 0; o < outSize; o++)
@@ -108,7 +122,7 @@ internal static class PillowResampler
             double sum = 0;
             for (int i = 0; i < k.Length; i++)
             {
-                k[i] = Cubic((i + min - center + 0.5) / filterScale);
+                k[i] = kernel((i + min - center + 0.5) / filterScale);
                 sum += k[i];
             }
             var w = new int[k.Length];
@@ -123,10 +137,10 @@ internal static class PillowResampler
         return (start, weights);
     }
 
-    static byte[] Pass(byte[] src, int channels, int width, int height, int outSize, bool horizontal)
+    static byte[] Pass(byte[] src, int channels, int width, int height, int outSize, bool horizontal, bool bilinear)
     {
         int inSize = horizontal ? width : height;
-        var (start, weights) = Coefficients(inSize, outSize);
+        var (start, weights) = Coefficients(inSize, outSize, bilinear);
         int outW = horizontal ? outSize : width, outH = horizontal ? height : outSize;
         // Along a row the next source pixel is `channels` bytes on; down a column it is a whole row on.
         int stride = horizontal ? channels : width * channels;

@@ -9,7 +9,7 @@ namespace Arbor.Models.Graph;
 /// <code>
 ///   z_j    = W h_j                                  (per head: [H, out]; W has no bias)
 ///   e_ij   = LeakyReLU_0.2(a_dst · z_i + a_src · z_j)   for every edge j → i
-///   α_ij   = softmax over the incoming edges of i
+///   α_ij   = softmax over the incoming edges of i (parallel edges each count: m_ij·exp(e_ij) / Σ_k m_ik·exp(e_ik))
 ///   h'_i   = Σ_j α_ij z_j + b                        (b per head × out)
 /// </code>
 /// computed for all nodes and heads at once. Input <c>[N, in]</c> or <c>[B, N, in]</c>; output <c>[N, H, out]</c> or
@@ -97,6 +97,7 @@ public sealed class GatLayer : nn.Module<Tensor, GraphNeighbours, Tensor>
         {
             // e[.., i, j, h] = a_dst·z_i + a_src·z_j, masked to the edges j → i.
             var e = nn.functional.leaky_relu(scoreDst.unsqueeze(-2) + scoreSrc.unsqueeze(-3), NegativeSlope);
+            if (graph.LogMultiplicity is not null) e = e + graph.LogMultiplicity.unsqueeze(-1);
             e = e.masked_fill(graph.EdgeMask.logical_not().unsqueeze(-1), double.NegativeInfinity);
             var alpha = e.softmax(-2);                                           // over sources j
             // Σ_j α_ij z_j per head: [.., H, N, N] @ [.., H, N, out].
@@ -109,6 +110,7 @@ public sealed class GatLayer : nn.Module<Tensor, GraphNeighbours, Tensor>
             var zSrc = z.index_select(nodeDim, graph.FlatSources).view([.. prefix[..^1], n, k, Heads, OutFeatures]);
             var sSrc = scoreSrc.index_select(nodeDim, graph.FlatSources).view([.. prefix[..^1], n, k, Heads]);
             var e = nn.functional.leaky_relu(scoreDst.unsqueeze(-2) + sSrc, NegativeSlope);   // [.., N, K, H]
+            if (graph.LogMultiplicity is not null) e = e + graph.LogMultiplicity.unsqueeze(-1);
             e = e.masked_fill(graph.SourceMask.logical_not().unsqueeze(-1), double.NegativeInfinity);
             var alpha = e.softmax(-2);
             result = (alpha.unsqueeze(-1) * zSrc).sum(-3);                      // [.., N, H, out]

@@ -35,7 +35,15 @@ public sealed class GraphNeighbours : IDisposable
     /// <summary>Flattened <see cref="Sources"/> [N·K], ready for index_select.</summary>
     internal Tensor FlatSources { get; }
 
-    /// <param name="adjacency">Float or bool [N, N] with <c>adj[dst, src] ≠ 0</c> for an edge src → dst.</param>
+    /// <summary>
+    /// log(multiplicity) of every edge when some edge is counted more than once (parallel edges), else null:
+    /// <c>[N, N]</c> in the dense form, <c>[N, K]</c> aligned with <see cref="Sources"/> in the gather form. A softmax over
+    /// m parallel copies of an edge equals one edge whose score is raised by log m, which is how layers apply it.
+    /// </summary>
+    public Tensor? LogMultiplicity { get; }
+
+    /// <param name="adjacency">Float or bool [N, N] with <c>adj[dst, src] ≠ 0</c> for an edge src → dst; a value above 1
+    /// counts that many parallel edges.</param>
     /// <param name="aggregation">Gather, dense, or chosen from the degree (default).</param>
     public GraphNeighbours(Tensor adjacency, GraphAggregation aggregation = GraphAggregation.Auto)
     {
@@ -43,7 +51,10 @@ public sealed class GraphNeighbours : IDisposable
             throw new ArgumentException($"adjacency must be square [N, N], got [{string.Join(", ", adjacency.shape)}]", nameof(adjacency));
         using var scope = torch.NewDisposeScope();
         NodeCount = (int)adjacency.shape[0];
-        var mask = adjacency.detach().to(torch.CPU).ne(0);
+        var values = adjacency.detach().to(torch.CPU).to(ScalarType.Float32);
+        if (values.lt(0).any().item<bool>() || !values.isfinite().all().item<bool>())
+            throw new ArgumentException("adjacency entries are edge counts: they must be finite and ≥ 0", nameof(adjacency));
+        var mask = values.ne(0);
         var degree = mask.sum(1, type: ScalarType.Int64);
         var empty = degree.eq(0).nonzero().flatten();
         if (empty.numel() > 0)
@@ -72,6 +83,12 @@ public sealed class GraphNeighbours : IDisposable
         Sources = sources.contiguous().to(adjacency.device).DetachFromDisposeScope();
         SourceMask = present.contiguous().to(adjacency.device).DetachFromDisposeScope();
         FlatSources = Sources.flatten().DetachFromDisposeScope();
+        if (values.masked_select(mask).ne(1).any().item<bool>())
+        {
+            var log = values.clamp_min(1e-30).log().masked_fill(mask.logical_not(), 0);
+            LogMultiplicity = (UseDense ? log : log.gather(1, order).masked_fill(present.logical_not(), 0))
+                .contiguous().to(adjacency.device).DetachFromDisposeScope();
+        }
     }
 
     public void Dispose()
@@ -80,6 +97,7 @@ public sealed class GraphNeighbours : IDisposable
         Sources.Dispose();
         SourceMask.Dispose();
         FlatSources.Dispose();
+        LogMultiplicity?.Dispose();
     }
 }
 

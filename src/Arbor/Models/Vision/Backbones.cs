@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Arbor.Models.Vision;
 
 /// <summary>An image backbone of the image methods: images [B, C, H, W] → features [B, FeatureDim].</summary>
-public abstract class Backbone(string name) : nn.Module<Tensor, Tensor>(name)
+public abstract class ImageBackbone(string name) : nn.Module<Tensor, Tensor>(name)
 {
     /// <summary>Length of the feature vector.</summary>
     public abstract int FeatureDim { get; }
@@ -16,7 +16,7 @@ public abstract class Backbone(string name) : nn.Module<Tensor, Tensor>(name)
 /// pooled features, its weights trainable (fine-tuning) and in the state dict under <c>tower</c>. Grey-scale input is
 /// repeated to the three channels the tower was trained on.
 /// </summary>
-public sealed class PretrainedBackbone : Backbone
+public sealed class PretrainedBackbone : ImageBackbone
 {
 #pragma warning disable IDE1006 // state-dict names
     readonly nn.Module tower;
@@ -57,7 +57,7 @@ public static class Backbones
     /// freshly initialised, or a pretrained tower such as "resnet18-imagenet" (weights from its package),
     /// case-insensitive. An unknown name is an <see cref="ArborException"/> listing the valid ones.
     /// </summary>
-    public static Backbone Create(string name, int inChannels)
+    public static ImageBackbone Create(string name, int inChannels)
     {
         if (inChannels is not (1 or 3))
             throw new ArborException($"backbones take 1- or 3-channel images, not {inChannels} channels");

@@ -11,7 +11,7 @@ namespace Arbor.Models.Vision;
 /// classifier: contrastive methods put a projection head on top, the baselines a per-level linear head.
 /// Accepts 1- or 3-channel input (chosen at construction) of any size ≥ 8 px.
 /// </summary>
-public sealed class ResNet : Backbone
+public sealed class ResNet : ImageBackbone
 {
     readonly Conv2d stem;
     readonly BatchNorm2d stem_bn;

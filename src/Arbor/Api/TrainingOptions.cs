@@ -1,0 +1,42 @@
+using Arbor.Evaluation;
+using Arbor.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor;
+
+/// <summary>
+/// Everything <see cref="HierarchicalClassifier.Train"/> needs: the method, the data and how to optimise. The typed form of
+/// <c>arbor train</c>'s options; both end in the same run config (config.json), so a run trained here opens with
+/// <c>arbor eval</c> / <c>arbor predict</c> and the other way round. Null fields take the method's defaults.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The method and its own options, e.g. <c>new ContrastiveMethod { Loss = ContrastiveLoss.Hmlc }</c>.</summary>
+    public required MethodOptions Method { get; init; }
+    /// <summary>The data, e.g. <c>DatasetSource.FashionMnist()</c>.</summary>
+    public required DatasetSource Dataset { get; init; }
+    public int? Epochs { get; init; }
+    public int? BatchSize { get; init; }
+    /// <summary>The optimiser and its settings, e.g. <c>new AdamWOptions { LearningRate = 1e-3 }</c>; null: the method's.</summary>
+    public OptimizerOptions? Optimizer { get; init; }
+    /// <summary>Seed of data order, augmentation, initialisation and the validation carve.</summary>
+    public int Seed { get; init; }
+    /// <summary>Torch intra-op threads; 0 keeps libtorch's default.</summary>
+    public int Threads { get; init; }
+    /// <summary>How the final test evaluation decodes labels.</summary>
+    public Decoding TestDecoding { get; init; } = Decoding.Independent;
+    /// <summary>Replace an existing run folder (otherwise an existing folder is an error).</summary>
+    public bool Overwrite { get; init; }
+    /// <summary>Receives every training / evaluation step (epoch, batch, running loss).</summary>
+    public IProgress<ProgressUpdate>? Progress { get; init; }
+    /// <summary>Receives the run's messages (start, per-epoch summaries, results) at Information level.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>The run config these options describe (what config.json will hold before defaults are filled in).</summary>
+    public RunConfig ToRunConfig()
+    {
+        var config = Dataset.ApplyTo(Method.ApplyTo(new RunConfig()));
+        if (Optimizer is not null) config = Optimizer.ApplyTo(config);
+        return config with { Epochs = Epochs, BatchSize = BatchSize, Seed = Seed, Threads = Threads };
+    }
+}

@@ -1,0 +1,128 @@
+using SkiaSharp;
+
+namespace Arbor.Tests.Data.Benchmarks;
+
+/// <summary>Miniature copies of the benchmark datasets' on-disk layouts: real metadata formats, a few tiny images.</summary>
+internal static class BenchmarkLayouts
+{
+    /// <summary>A 4×4 image file (PNG bytes; the readers go by file name, the decoder by content).</summary>
+    public static void Image(string path) => DataFixtures.WritePng(path, 4, 4, SKColors.Olive);
+
+    public static void Text(string path, params string[] lines)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, string.Join("\n", lines) + "\n");
+    }
+
+    /// <summary>food-101/ with images of three dishes (pizza under the course pizza) and the official split lists.</summary>
+    public static string Food101(string root)
+    {
+        var dir = Path.Combine(root, "food-101");
+        string[] train = { "apple_pie/1005649", "apple_pie/1011328", "pizza/32004", "pizza/41039", "ramen/10001", "ramen/10002", "pho/20001" };
+        string[] test = { "apple_pie/1026328", "pizza/1001116", "ramen/10003" };
+        foreach (var id in train.Concat(test)) Image(Path.Combine(dir, "images", id + ".jpg"));
+        Text(Path.Combine(dir, "meta", "train.txt"), train);
+        Text(Path.Combine(dir, "meta", "test.txt"), test);
+        Text(Path.Combine(dir, "meta", "classes.txt"), "apple_pie", "pho", "pizza", "ramen");
+        return dir;
+    }
+
+    /// <summary>caltech-101/101_ObjectCategories with four classes of five images and the background folder.</summary>
+    public static string Caltech101(string root)
+    {
+        var dir = Path.Combine(root, "caltech-101", "101_ObjectCategories");
+        foreach (var cls in new[] { "Faces_easy", "rooster", "car_side", "BACKGROUND_Google", "water_lilly" })
+            for (int i = 1; i <= 5; i++) Image(Path.Combine(dir, cls, $"image_{i:D4}.jpg"));
+        return Path.GetDirectoryName(dir)!;
+    }
+
+    /// <summary>fruits-360 with numbered variants (Apple Red 1, Apple Red 2) of one variety.</summary>
+    public static string Fruits360(string root)
+    {
+        var dir = Path.Combine(root, "fruits-360");
+        foreach (var split in new[] { "Training", "Test" })
+            foreach (var cls in new[] { "Apple Red 1", "Apple Red 2", "Walnut", "Tomato not Ripened" })
+                for (int i = 0; i < (split == "Training" ? 3 : 1); i++) Image(Path.Combine(dir, split, cls, $"{i}_100.jpg"));
+        return dir;
+    }
+
+    /// <summary>oxford-iiit-pet with images/ and annotations/{trainval,test}.txt in the official line format.</summary>
+    public static string Pets(string root)
+    {
+        var dir = Path.Combine(root, "oxford-iiit-pet");
+        string[] trainval = { "Abyssinian_100 1 1 1", "Abyssinian_101 1 1 1", "american_bulldog_10 2 2 1", "american_bulldog_100 2 2 1",
+            "german_shorthaired_1 17 2 9", "german_shorthaired_2 17 2 9" };
+        string[] test = { "Abyssinian_1 1 1 1", "german_shorthaired_3 17 2 9" };
+        foreach (var line in trainval.Concat(test)) Image(Path.Combine(dir, "images", line.Split(' ')[0] + ".jpg"));
+        Text(Path.Combine(dir, "annotations", "trainval.txt"), new[] { "#Image CLASS-ID SPECIES BREED ID" }.Concat(trainval).ToArray());
+        Text(Path.Combine(dir, "annotations", "test.txt"), test);
+        return dir;
+    }
+
+    /// <summary>fgvc-aircraft-2013b/data with three variants of two families of two manufacturers, official splits.</summary>
+    public static string Aircraft(string root)
+    {
+        var dir = Path.Combine(root, "fgvc-aircraft-2013b", "data");
+        var rows = new (string Image, string Variant, string Family, string Maker, string Split)[]
+        {
+            ("1025794", "707-320", "Boeing 707", "Boeing", "train"), ("1340192", "707-320", "Boeing 707", "Boeing", "val"),
+            ("0056978", "727-200", "Boeing 727", "Boeing", "train"), ("0062765", "727-200", "Boeing 727", "Boeing", "test"),
+            ("0034309", "A300B4", "A300", "Airbus", "train"), ("0034958", "A300B4", "A300", "Airbus", "test"),
+            ("1114238", "A300B4", "A300", "Airbus", "val"),
+        };
+        foreach (var r in rows) Image(Path.Combine(dir, "images", r.Image + ".jpg"));
+        Text(Path.Combine(dir, "variants.txt"), "707-320", "727-200", "A300B4");
+        Text(Path.Combine(dir, "families.txt"), "A300", "Boeing 707", "Boeing 727");
+        Text(Path.Combine(dir, "manufacturers.txt"), "Airbus", "Boeing");
+        foreach (var split in new[] { "train", "val", "test" })
+        {
+            var mine = rows.Where(r => r.Split == split).ToArray();
+            Text(Path.Combine(dir, $"images_variant_{split}.txt"), mine.Select(r => $"{r.Image} {r.Variant}").ToArray());
+            Text(Path.Combine(dir, $"images_family_{split}.txt"), mine.Select(r => $"{r.Image} {r.Family}").ToArray());
+            Text(Path.Combine(dir, $"images_manufacturer_{split}.txt"), mine.Select(r => $"{r.Image} {r.Maker}").ToArray());
+        }
+        return dir;
+    }
+
+    /// <summary>ETHEC_dataset with split JSON records and images under IMAGO_build_test_resized.</summary>
+    public static string Ethec(string root)
+    {
+        var dir = Path.Combine(root, "ETHEC_dataset");
+        string Record(string id, string genus, string epithet, string subfamily, string family)
+        {
+            var folder = $"{id[..2]}/{id}";
+            Image(Path.Combine(dir, "IMAGO_build_test_resized", folder, id + ".jpg"));
+            return $"\"{id}\": {{ \"image_name\": \"{id}.jpg\", \"image_path\": \"{folder}\", \"family\": \"{family}\", " +
+                   $"\"subfamily\": \"{subfamily}\", \"genus\": \"{genus}\", \"specific_epithet\": \"{epithet}\", \"token\": \"x\" }}";
+        }
+        Text(Path.Combine(dir, "splits", "train.json"), "{", Record("AA0001", "Papilio", "machaon", "Papilioninae", "Papilionidae") + ",",
+            Record("AA0002", "Pieris", "rapae", "Pierinae", "Pieridae") + ",", Record("AA0003", "Pieris", "rapae", "Pierinae", "Pieridae"), "}");
+        Text(Path.Combine(dir, "splits", "val.json"), "{", Record("BB0001", "Pieris", "napi", "Pierinae", "Pieridae"), "}");
+        Text(Path.Combine(dir, "splits", "test.json"), "{", Record("CC0001", "Papilio", "machaon", "Papilioninae", "Papilionidae") + ",",
+            Record("CC0002", "Carterocephalus", "palaemon", "Heteropterinae", "Hesperiidae"), "}");
+        return dir;
+    }
+
+    /// <summary>EuroSAT's 2750/ folder with three of its classes.</summary>
+    public static string EuroSat(string root)
+    {
+        var dir = Path.Combine(root, "eurosat", "2750");
+        foreach (var cls in new[] { "AnnualCrop", "SeaLake", "HerbaceousVegetation" })
+            for (int i = 1; i <= 5; i++) Image(Path.Combine(dir, cls, $"{cls}_{i}.jpg"));
+        return Path.GetDirectoryName(dir)!;
+    }
+
+    /// <summary>A copy of a committed fixture folder (tests/fixtures/benchmarks/NAME) under <paramref name="root"/>.</summary>
+    public static string Committed(string root, string name)
+    {
+        var source = TestPaths.Fixture("benchmarks", name);
+        var target = Path.Combine(root, name);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        return target;
+    }
+}
