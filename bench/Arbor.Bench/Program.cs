@@ -8,4 +8,5 @@ root.Subcommands.Add(DataBench.Build());
 root.Subcommands.Add(ClipBench.Build());
 root.Subcommands.Add(TrainBench.Build());
 root.Subcommands.Add(HgclipBench.Build());
+root.Subcommands.Add(TokenizerBench.Build());
 return root.Parse(args).Invoke();

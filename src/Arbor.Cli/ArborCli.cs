@@ -7,13 +7,20 @@ namespace Arbor.Cli;
 /// <summary>The `arbor` command tree. Each command group lives in its own file under Commands/.</summary>
 public static class ArborCli
 {
-    /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build()
+    /// <summary>
+    /// Builds the root command with every subcommand. The root is a command named "arbor" rather than a RootCommand, whose
+    /// name is the entry assembly's ("Arbor.Cli") and would make every usage line wrong; it gets --help and --version as a
+    /// RootCommand would.
+    /// </summary>
+    public static Command Build()
     {
-        var root = new RootCommand("Arbor — hierarchical visual recognition: a label at every level of a taxonomy.\n\n" +
+        var root = new Command("arbor", "Arbor — hierarchical visual recognition: a label at every level of a taxonomy.\n\n" +
             "Exit codes: 0 done, 1 reading or writing failed (permission, disk full), 2 bad input or usage, " +
             "70 internal error (the trace goes to a crash log the message names), 130 interrupted.");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.Quiet);
         root.Subcommands.Add(HierarchyCommand.Build());
         root.Subcommands.Add(DataCommand.Build());
         root.Subcommands.Add(ClipCommand.Build());
@@ -21,6 +28,8 @@ public static class ArborCli
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(EvalCommand.Build());
         root.Subcommands.Add(PredictCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(CompareCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         return root;
     }
@@ -41,6 +50,8 @@ public static class ArborCli
         try
         {
             parsed = Build().Parse(args);
+            if (parsed.GetValue(GlobalOptions.Quiet) && parsed.GetValue(GlobalOptions.Verbose))
+                throw new ArborException("--quiet and --verbose exclude each other");
             int code = parsed.Invoke(config);
             // System.CommandLine reports a usage error with 1, which Arbor keeps for I/O failures.
             return parsed.Errors.Count > 0 && code == 1 ? ExitCodes.BadInput : code;
@@ -125,6 +136,13 @@ public static class GlobalOptions
     public static readonly Option<bool> Verbose = new("--verbose")
     {
         Description = "Print more detail, including the full trace of an error",
+        Recursive = true,
+    };
+
+    /// <summary>`--quiet`: print only results, warnings and errors (no progress).</summary>
+    public static readonly Option<bool> Quiet = new("--quiet", "-q")
+    {
+        Description = "Print only results, warnings and errors (no progress)",
         Recursive = true,
     };
 }

@@ -21,7 +21,7 @@ internal static class ClipCommand
         var clip = new Option<string>("--clip") { Description = "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json, merges.txt)", Required = true };
         var pixels = new Option<string?>("--pixels") { Description = "safetensors with float32 pixel_values [B,3,H,W], already normalised" };
         var tokens = new Option<string?>("--tokens") { Description = "safetensors with int64 input_ids [T,L]" };
-        var output = new Option<string?>("--out") { Description = "safetensors to write image_embeds, text_embeds, logits_per_image" };
+        var output = new Option<string?>("--out", "-o") { Description = "safetensors to write image_embeds, text_embeds, logits_per_image" };
         var images = new Option<string[]>("--images") { Description = "image files (for a similarity table)", AllowMultipleArgumentsPerToken = true };
         var texts = new Option<string[]>("--texts") { Description = "texts (for a similarity table)", AllowMultipleArgumentsPerToken = true };
         var preprocess = ClipOptions.Preprocessing();

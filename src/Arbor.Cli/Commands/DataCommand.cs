@@ -24,13 +24,10 @@ internal static class DataCommand
             Description = $"A dataset name ({string.Join(", ", DatasetCatalog.Names)}), a folder (IDX, CIFAR-100 binary, " +
                           "emoji packages or an image-folder tree) or a manifest .csv.",
         };
-        public readonly Option<string?> Root = new("--root") { Description = "Folder holding a named dataset (overrides its default place)." };
-        public readonly Option<string?> Hierarchy = new("--hierarchy") { Description = "Hierarchy: a built-in name (fashion-mnist, cifar-100) or a file (.json, .txt, .csv)." };
-        public readonly Option<int> Seed = new("--seed") { Description = "Seed of the validation/test carving.", DefaultValueFactory = _ => 0 };
-        public readonly Option<double> ValidationFraction = new("--validation-fraction")
-        {
-            Description = "Fraction of the training pool held out for validation.", DefaultValueFactory = _ => 0.1,
-        };
+        public readonly Option<string?> Root = SharedOptions.DataRoot();
+        public readonly Option<string?> Hierarchy = SharedOptions.Hierarchy();
+        public readonly Option<int> Seed = SharedOptions.Seed("Seed of the validation carving (and of the preview's sample)");
+        public readonly Option<double> ValidationFraction = SharedOptions.ValFraction();
         public readonly Option<string?> TestStyle = new("--test-style") { Description = "Emoji: the style used as test domain." };
         public readonly Option<string[]> TrainStyles = new("--train-styles") { Description = "Emoji: styles of the training pool.", AllowMultipleArgumentsPerToken = true };
         public readonly Option<bool> AllowOutsidePaths = SharedOptions.AllowOutsidePaths();
@@ -106,7 +103,7 @@ internal static class DataCommand
     static Command Preview()
     {
         var args = new DatasetArgs();
-        var outPath = new Option<string>("--out") { Description = "PNG file to write (atomically).", Required = true };
+        var outPath = SharedOptions.Out("PNG file to write (atomically)", required: true);
         var split = new Option<string>("--split") { Description = "train, validation or test.", DefaultValueFactory = _ => "train" };
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 32 };
         var command = new Command("preview", "Write a labelled contact sheet of samples (each image with its label path).");

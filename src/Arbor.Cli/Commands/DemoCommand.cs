@@ -25,11 +25,12 @@ internal static class DemoCommand
             DefaultValueFactory = _ => DefaultMethod,
         };
         var epochs = new Option<int?>("--epochs") { Description = $"Epochs (default {DefaultEpochs} for {DefaultMethod}; 6 for contrastive methods)" };
-        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
+        var seed = SharedOptions.Seed();
+        var json = SharedOptions.Json("Print the test metrics as JSON (metrics.json) instead of a table");
         var command = new Command("demo",
             "Train on the embedded Fashion-MNIST subset (about 2 min on 2 idle cores) and print a per-level table with consistent decoding.")
         {
-            output, method, epochs, seed,
+            output, method, epochs, seed, json,
         };
         command.SetAction(result =>
         {
@@ -45,9 +46,10 @@ internal static class DemoCommand
                 Seed = result.GetValue(seed),
             };
             var dir = result.GetValue(output) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
-            CommandOutput.Out(result).WriteLine(
+            CommandOutput.Progress(result).Line(
                 $"Arbor demo: {config.Method} for {config.Epochs} epochs on the embedded Fashion-MNIST subset; run folder {dir}");
-            return TrainCommand.RunTraining(result, config, dir, force: false, resume: false, Decoding.Consistent);
+            return TrainCommand.RunTraining(result, config, dir, force: false, resume: false, Decoding.Consistent,
+                json: result.GetValue(json));
         });
         return command;
     }

@@ -10,12 +10,12 @@ internal static class EvalCommand
 {
     public static Command Build()
     {
-        var run = new Option<string>("--run", "-r") { Description = "Run folder written by `arbor train`", Required = true };
+        var run = SharedOptions.Run();
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Evaluate on another dataset with the same hierarchy (default: the run's)" };
-        var split = new Option<string>("--split") { Description = "train | validation | test", DefaultValueFactory = _ => "test" };
-        var decoding = new Option<string>("--decoding") { Description = "independent (per-level argmax) | consistent (best valid path)", DefaultValueFactory = _ => "independent" };
-        var json = new Option<bool>("--json") { Description = "Print metrics.json-style JSON instead of a table" };
-        var command = new Command("eval", "Evaluate a trained run; writes eval-<split>-<decoding>.json in the run folder.")
+        var split = SharedOptions.Split("test");
+        var decoding = SharedOptions.Decoding();
+        var json = SharedOptions.Json("Print metrics.json-style JSON instead of a table");
+        var command = new Command("eval", "Evaluate a trained run; writes eval-<dataset>-<split>-<decoding>.json in the run folder.")
         {
             run, dataset, split, decoding, json,
         };
@@ -26,11 +26,22 @@ internal static class EvalCommand
             using var trained = TrainedRun.Open(result.GetValue(run)!);
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
-                new ProgressReporter(@out, CommandOutput.IsInteractive(result)));
-            report.Write(trained.Folder.File($"eval-{splitName}-{decode.ToName()}.json"));
+                CommandOutput.Progress(result));
+            report.Write(trained.Folder.File(FileName(report.Dataset, splitName, decode)));
             @out.WriteLine(result.GetValue(json) ? report.ToJson() : MetricsTable.Format(report));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// eval-&lt;dataset&gt;-&lt;split&gt;-&lt;decoding&gt;.json: evaluating another dataset or decoding never overwrites an
+    /// earlier result. A dataset given as a path is named by its last component.
+    /// </summary>
+    internal static string FileName(string dataset, string split, Decoding decoding)
+    {
+        var name = Path.GetFileName(dataset.TrimEnd('/', '\\'));
+        name = System.Text.RegularExpressions.Regex.Replace(name.Length == 0 ? dataset : name, "[^A-Za-z0-9._-]+", "-").Trim('-');
+        return $"eval-{name}-{split}-{decoding.ToName()}.json";
     }
 }

@@ -10,10 +10,10 @@ internal static class PredictCommand
 {
     public static Command Build()
     {
-        var run = new Option<string>("--run", "-r") { Description = "Run folder written by `arbor train`", Required = true };
+        var run = SharedOptions.Run();
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
-        var decoding = new Option<string>("--decoding") { Description = "independent | consistent", DefaultValueFactory = _ => "consistent" };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var decoding = SharedOptions.Decoding();
+        var json = SharedOptions.Json();
         var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json };
         command.SetAction(result =>
         {

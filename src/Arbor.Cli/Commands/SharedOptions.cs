@@ -1,8 +1,12 @@
 using System.CommandLine;
+using Arbor.Evaluation;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>Option definitions more than one command takes, so each reads and is documented the same everywhere.</summary>
+/// <summary>
+/// Option definitions more than one command takes, so each concept has one name, alias, default and meaning everywhere
+/// (docs/cli.md lists them). Older spellings stay accepted as aliases.
+/// </summary>
 internal static class SharedOptions
 {
     /// <summary>`--allow-outside-paths`: a manifest may name images by absolute path or outside its folder (`..`).</summary>
@@ -10,4 +14,72 @@ internal static class SharedOptions
     {
         Description = "Let a manifest .csv name images by absolute path or outside its own folder (..); refused by default",
     };
+
+    /// <summary><c>--run, -r</c>: a run folder (from train, or zeroshot).</summary>
+    public static Option<string> Run() => new("--run", "-r") { Description = "Run folder written by `arbor train` or `arbor zeroshot`", Required = true };
+
+    /// <summary><c>--dataset, -d</c>: a dataset name or path.</summary>
+    public static Option<string> Dataset(string? defaultName = null, bool required = false)
+    {
+        var option = new Option<string>("--dataset", "-d")
+        {
+            Description = $"Dataset name ({string.Join(", ", Data.DatasetCatalog.Names)}) or path (image-folder tree, manifest .csv)",
+            Required = required,
+        };
+        if (defaultName is not null) option.DefaultValueFactory = _ => defaultName;
+        return option;
+    }
+
+    /// <summary><c>--data-root</c> (alias <c>--root</c>): where a named dataset's files are.</summary>
+    public static Option<string?> DataRoot() => new("--data-root", "--root")
+    {
+        Description = "Folder holding the dataset's files (default: its standard place)",
+    };
+
+    /// <summary><c>--hierarchy</c>: a built-in name or a file.</summary>
+    public static Option<string?> Hierarchy() => new("--hierarchy")
+    {
+        Description = "Hierarchy: a built-in name (fashion-mnist, cifar-100) or a file (.json, .txt, .csv); default: the dataset's own",
+    };
+
+    /// <summary><c>--val-fraction</c> (alias <c>--validation-fraction</c>).</summary>
+    public static Option<double> ValFraction() => new("--val-fraction", "--validation-fraction")
+    {
+        Description = "Fraction of the training pool held out for validation", DefaultValueFactory = _ => 0.1,
+    };
+
+    /// <summary><c>--seed</c>.</summary>
+    public static Option<int> Seed(string description = "Random seed (data order, validation carving, augmentation, initialisation)") =>
+        new("--seed") { Description = description, DefaultValueFactory = _ => 0 };
+
+    /// <summary><c>--batch-size</c> (alias <c>--batch</c>), optional: null takes the method's or command's default.</summary>
+    public static Option<int?> BatchSize(string description) => new("--batch-size", "--batch") { Description = description };
+
+    /// <summary><c>--split</c>.</summary>
+    public static Option<string> Split(string defaultSplit) => new("--split")
+    {
+        Description = "train | validation | test", DefaultValueFactory = _ => defaultSplit,
+    };
+
+    /// <summary><c>--decoding</c>: consistent (the best valid path) everywhere by default.</summary>
+    public static Option<string> Decoding() => new("--decoding")
+    {
+        Description = "consistent (the best valid root-to-leaf path; default) | independent (argmax per level, may contradict the tree)",
+        DefaultValueFactory = _ => "consistent",
+    };
+
+    /// <summary>Parses the <c>--decoding</c> value.</summary>
+    public static Decoding ParseDecoding(ParseResult result, Option<string> option) => DecodingNames.Parse(result.GetValue(option)!);
+
+    /// <summary><c>--json</c>.</summary>
+    public static Option<bool> Json(string description = "Print JSON instead of text") => new("--json") { Description = description };
+
+    /// <summary><c>--out, -o</c>.</summary>
+    public static Option<string> Out(string description, bool required) => new("--out", "-o") { Description = description, Required = required };
+
+    /// <summary><c>--force</c>.</summary>
+    public static Option<bool> Force() => new("--force") { Description = "Overwrite an existing run folder" };
+
+    /// <summary><c>--threads</c>.</summary>
+    public static Option<int> Threads() => new("--threads") { Description = "Torch threads (0: libtorch's default)", DefaultValueFactory = _ => 0 };
 }

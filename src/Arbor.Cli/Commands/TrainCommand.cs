@@ -14,13 +14,9 @@ internal static class TrainCommand
         {
             Description = $"Method: {string.Join(" | ", MethodCatalog.Names)}", DefaultValueFactory = _ => "hmlc",
         };
-        var dataset = new Option<string>("--dataset", "-d")
-        {
-            Description = "Dataset name (fashion-mnist, cifar-100, emoji, …) or path (image-folder tree, manifest .csv)",
-            DefaultValueFactory = _ => "fashion-mnist",
-        };
-        var hierarchy = new Option<string?>("--hierarchy") { Description = "Hierarchy file or built-in name (default: the dataset's own)" };
-        var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding the dataset's files (default: its standard place)" };
+        var dataset = SharedOptions.Dataset("fashion-mnist");
+        var hierarchy = SharedOptions.Hierarchy();
+        var dataRoot = SharedOptions.DataRoot();
         var allowOutside = SharedOptions.AllowOutsidePaths();
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
@@ -31,26 +27,28 @@ internal static class TrainCommand
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (default: the dataset's own; 224 for pretrained towers, which take multiples of 32 from 64)" };
         var parts = new Option<string?>("--parts") { Description = "HGCLIP parts: text-prompt,text-graph,visual-prompt,visual-graph | all | none (default all)" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
-        var batch = new Option<int?>("--batch") { Description = "Batch size (default: the method's)" };
+        var batch = SharedOptions.BatchSize("Batch size (default: the method's)");
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default: the method's)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd | adamw (default: the method's)" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (default: the method's)" };
         var warmup = new Option<double?>("--warmup") { Description = "Warm-up epochs before the cosine decay" };
         var temperature = new Option<double?>("--temperature") { Description = "Contrastive temperature τ (default 0.1)" };
         var probeEpochs = new Option<int?>("--probe-epochs") { Description = "Linear-probe epochs for contrastive methods" };
-        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of training data held out for validation", DefaultValueFactory = _ => 0.1 };
+        var valFraction = SharedOptions.ValFraction();
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use at most this many training images (quick runs)" };
-        var seed = new Option<int>("--seed") { Description = "Random seed (data order, augmentation, initialisation)", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { Description = "Torch threads (0: libtorch's default)", DefaultValueFactory = _ => 0 };
-        var decoding = new Option<string>("--decoding") { Description = "Test decoding: independent | consistent", DefaultValueFactory = _ => "independent" };
-        var output = new Option<string>("--out", "-o") { Description = "Run folder to create", Required = true };
-        var force = new Option<bool>("--force") { Description = "Overwrite an existing run folder" };
+        var seed = SharedOptions.Seed();
+        var threads = SharedOptions.Threads();
+        var decoding = SharedOptions.Decoding();
+        var output = SharedOptions.Out("Run folder to create", required: true);
+        var force = SharedOptions.Force();
+        var json = SharedOptions.Json("Print the test metrics as JSON (metrics.json) instead of a table");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same config)" };
+        var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files into <out>/tensorboard" };
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, imageSize, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
-            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume,
+            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume, tensorBoard, json,
         };
         var contrastive = new ContrastiveCliOptions();
         contrastive.AddTo(command);
@@ -90,13 +88,14 @@ internal static class TrainCommand
             };
             config = hgclip.Apply(result, contrastive.Apply(result, config));
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!));
+                DecodingNames.Parse(result.GetValue(decoding)!), result.GetValue(tensorBoard), result.GetValue(json));
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
-    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding)
+    internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
+        bool tensorBoard = false, bool json = false)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -106,12 +105,16 @@ internal static class TrainCommand
         {
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
-                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token,
-                Progress = new ProgressReporter(@out, CommandOutput.IsInteractive(result)),
+                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, TensorBoard = tensorBoard,
+                CommandLine = CommandOutput.CommandLine(result),
+                Progress = CommandOutput.Progress(result),
             });
-            @out.WriteLine();
-            @out.WriteLine(MetricsTable.Format(report));
-            @out.WriteLine($"run folder: {Path.GetFullPath(runDir)}");
+            if (json) @out.WriteLine(report.ToJson());
+            else
+            {
+                @out.WriteLine(MetricsTable.Format(report));
+                @out.WriteLine($"run folder: {Path.GetFullPath(runDir)}");
+            }
             return 0;
         }
         catch (OperationCanceledException)

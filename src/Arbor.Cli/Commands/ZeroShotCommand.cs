@@ -14,28 +14,24 @@ internal static class ZeroShotCommand
     public static Command Build()
     {
         var clip = new Option<string>("--clip") { Description = "Hugging Face CLIP folder", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = $"dataset name ({string.Join(", ", DatasetCatalog.Names)}) or path", Required = true };
-        var output = new Option<string>("--out") { Description = "run folder to write metrics.json into", Required = true };
-        var split = new Option<string>("--split") { Description = "train, validation or test", DefaultValueFactory = _ => "test" };
+        var dataset = SharedOptions.Dataset(required: true);
+        var output = SharedOptions.Out("Run folder to write metrics.json and confusion.json into", required: true);
+        var split = SharedOptions.Split("test");
         var templates = new Option<string?>("--templates") { Description = "file with one prompt template per line ({name} = class name)" };
         var marginalize = new Option<bool>("--marginalize") { Description = "score coarse levels by summing leaf probabilities" };
         var logitScale = new Option<bool>("--logit-scale") { Description = "scale cosines by exp(logit_scale) instead of 100" };
-        var decoding = new Option<string>("--decoding") { Description = "independent or consistent", DefaultValueFactory = _ => "independent" };
-        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
-        var force = new Option<bool>("--force") { Description = "overwrite an existing run folder" };
+        var decoding = SharedOptions.Decoding();
+        var batchSize = SharedOptions.BatchSize("Images per batch (default 32)");
+        var force = SharedOptions.Force();
+        var json = SharedOptions.Json("Print the metrics as JSON (metrics.json) instead of lines");
         var preprocess = ClipOptions.Preprocessing();
         var command = new Command("zeroshot", "CLIP zero-shot classification at every level; writes metrics.json.")
         {
-            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force,
+            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json,
         };
         command.SetAction(result =>
         {
-            var decode = result.GetValue(decoding) switch
-            {
-                "independent" => Decoding.Independent,
-                "consistent" => Decoding.Consistent,
-                var d => throw new ArborException($"unknown decoding '{d}' (independent or consistent)"),
-            };
+            var decode = SharedOptions.ParseDecoding(result, decoding);
             var templateList = ZeroShotOptions.DefaultTemplates;
             if (result.GetValue(templates) is { } templateFile)
             {
@@ -43,7 +39,7 @@ internal static class ZeroShotCommand
                 templateList = File.ReadAllLines(templateFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
                 if (templateList.Count == 0) throw new ArborException("templates file has no templates", templateFile);
             }
-            int batch = result.GetValue(batchSize);
+            int batch = result.GetValue(batchSize) ?? 32;
             if (batch <= 0) throw new ArborException("--batch-size must be positive");
 
             var clipDir = result.GetValue(clip)!;
@@ -65,21 +61,26 @@ internal static class ZeroShotCommand
                 BatchSize = batch, Shuffle = false, Preprocessor = processor,
             });
             var metrics = new MetricsAccumulator(data.Hierarchy, decode);
-            var err = CommandOutput.Err(result);
+            var progress = CommandOutput.Progress(result);
+            progress.Start("zero-shot", loader.BatchesPerEpoch);
             int done = 0;
             foreach (var b in loader)
             {
                 using (b)
                 using (var scope = torch.NewDisposeScope())
-                {
                     metrics.Add(classifier.LevelLogits(b.Images), b.Leaves);
-                    done += b.Count;
-                }
-                if (done % (batch * 20) < batch) err.WriteLine($"{done}/{data.Count} images");
+                progress.Step(++done);
             }
-            var report = metrics.Compute().ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
+            var computed = metrics.Compute();
+            var report = computed.ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
             report.Write(run.MetricsFile);
+            ConfusionMatrix.WriteJson(run.File(Reporting.RunPlots.ConfusionFileName), computed.Confusion);
             var o = CommandOutput.Out(result);
+            if (result.GetValue(json))
+            {
+                o.WriteLine(report.ToJson());
+                return 0;
+            }
             foreach (var level in report.Levels)
                 o.WriteLine($"level {level.Level} ({level.Name}, {level.Classes} classes): top-1 {level.Top1:P2}, top-5 {level.Top5:P2}");
             o.WriteLine($"full path {report.FullPath:P2}, consistency {report.Consistency:P2}; wrote {run.MetricsFile}");

@@ -26,7 +26,7 @@ public static class ContactSheet
             ?? throw new InvalidOperationException("Skia could not create a surface");
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using var typeface = FindTypeface();
+        using var typeface = Reporting.PlotStyle.Typeface();
         using var font = typeface is null ? null : new SKFont(typeface, 11);
         using var textPaint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var framePaint = new SKPaint { Color = new SKColor(200, 200, 200), Style = SKPaintStyle.Stroke };
@@ -56,14 +56,10 @@ public static class ContactSheet
         return font is not null;
     }
 
-    static string Fit(string text, SKFont font, float width)
-    {
-        if (font.MeasureText(text) <= width) return text;
-        while (text.Length > 1 && font.MeasureText(text + "…") > width) text = text[..^1];
-        return text + "…";
-    }
+    static string Fit(string text, SKFont font, float width) => Reporting.PlotStyle.Fit(text, font, width);
 
-    static SKImage ToImage(ImageDataset dataset, int index)
+    /// <summary>Image <paramref name="index"/> of <paramref name="dataset"/> as an opaque Skia image (grey expanded to RGB).</summary>
+    internal static SKImage ToImage(ImageDataset dataset, int index)
     {
         using var scope = torch.NewDisposeScope();
         var chw = dataset.GetImage(index);
@@ -82,22 +78,5 @@ public static class ContactSheet
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var data = SKData.CreateCopy(rgba);
         return SKImage.FromPixels(info, data, width * 4) ?? throw new InvalidOperationException("Skia could not wrap pixels");
-    }
-
-    /// <summary>A sans-serif typeface: the system's, else a common font file (the Linux Skia build has no font manager).</summary>
-    static SKTypeface? FindTypeface()
-    {
-        var byName = SKTypeface.FromFamilyName("DejaVu Sans");
-        if (byName is not null && byName.GlyphCount > 0) return byName;
-        byName?.Dispose();
-        string[] files =
-        {
-            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
-            "/System/Library/Fonts/Helvetica.ttc", @"C:\Windows\Fonts\arial.ttf",
-        };
-        foreach (var file in files)
-            if (File.Exists(file) && SKTypeface.FromFile(file) is { GlyphCount: > 0 } face) return face;
-        return null;
     }
 }

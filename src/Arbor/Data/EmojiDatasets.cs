@@ -76,27 +76,29 @@ public static class EmojiDatasets
 
     static List<Emoji> ReadCatalogue(string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new DatasetException($"not valid JSON ({e.Message})", path, line: (int?)(e.LineNumber + 1), inner: e); }
-        using (doc)
+        // Strict JSON (UTF-8, no duplicate keys or lone surrogates), bounded like a hierarchy file: it is one.
+        using (var doc = Arbor.IO.JsonInput.ReadFile(path, Arbor.IO.InputLimits.HierarchyFileBytes, "emoji catalogue"))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new DatasetException("expected a JSON array of emoji", path);
             var list = new List<Emoji>();
             int i = 0;
             foreach (var e in doc.RootElement.EnumerateArray())
             {
+                if (e.ValueKind != JsonValueKind.Object) throw new DatasetException($"emoji entry {i} is not an object", path, index: i);
                 string Need(string field) => e.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s
                     ? s : throw new DatasetException($"emoji entry {i} lacks the string field '{field}'", path, index: i);
                 var category = Need("category");
                 if (category == "Component") { i++; continue; }
                 var has = Styles.Where(s => e.TryGetProperty($"has_img_{s}", out var v) && v.ValueKind == JsonValueKind.True).ToHashSet();
-                int order = e.TryGetProperty("sort_order", out var so) && so.TryGetInt32(out var o) ? o : i;
+                int order = e.TryGetProperty("sort_order", out var so) && so.ValueKind == JsonValueKind.Number && so.TryGetInt32(out var o) ? o : i;
                 var subcategory = Need("subcategory");
                 var shortName = Need("short_name");
                 // Names must differ along a path; emoji.json has e.g. the emoji "heart" in the subcategory "heart".
                 if (shortName == subcategory || shortName == category) shortName += " emoji";
-                list.Add(new Emoji(category, subcategory, shortName, Need("image"), order, has));
+                var image = Need("image");
+                if (image.Contains('/') || image.Contains('\\') || image.StartsWith('.'))
+                    throw new DatasetException($"emoji entry {i} names image '{image}', not a plain file name", path, index: i);
+                list.Add(new Emoji(category, subcategory, shortName, image, order, has));
                 i++;
             }
             if (list.Count == 0) throw new DatasetException("no emoji outside the Component category", path);

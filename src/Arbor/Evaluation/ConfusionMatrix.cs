@@ -63,4 +63,35 @@ public sealed class ConfusionMatrix
         json.WriteEndArray();
         json.WriteEndObject();
     });
+
+    /// <summary>Reads a file written by <see cref="WriteJson"/>; a malformed one is an <see cref="ArborException"/> naming it.</summary>
+    public static IReadOnlyList<ConfusionMatrix> ReadJson(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var result = new List<ConfusionMatrix>();
+            foreach (var level in doc.RootElement.GetProperty("levels").EnumerateArray())
+            {
+                var classes = level.GetProperty("classes").EnumerateArray().Select(c => c.GetString() ?? "").ToArray();
+                var rows = level.GetProperty("matrix").EnumerateArray().ToArray();
+                if (rows.Length != classes.Length)
+                    throw new ArborException($"level {level.GetProperty("level").GetInt32()}: {rows.Length} matrix rows for {classes.Length} classes", path);
+                var counts = new long[(long)classes.Length * classes.Length];
+                for (int t = 0; t < rows.Length; t++)
+                {
+                    var cells = rows[t].EnumerateArray().Select(c => c.GetInt64()).ToArray();
+                    if (cells.Length != classes.Length || cells.Any(c => c < 0))
+                        throw new ArborException($"level {level.GetProperty("level").GetInt32()}, row {t}: expected {classes.Length} counts ≥ 0", path);
+                    cells.CopyTo(counts, (long)t * classes.Length);
+                }
+                result.Add(new ConfusionMatrix(level.GetProperty("level").GetInt32(), level.GetProperty("name").GetString() ?? "", classes, counts));
+            }
+            return result;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new ArborException($"not a valid confusion.json: {e.Message}", path, e);
+        }
+    }
 }

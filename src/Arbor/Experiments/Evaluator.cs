@@ -9,10 +9,10 @@ namespace Arbor.Experiments;
 public static class Evaluator
 {
     public static HierarchicalMetrics Evaluate(Func<Tensor, Tensor[]> levelLogits, BatchLoader loader, ClassHierarchy hierarchy,
-        Decoding decoding, Training.ProgressReporter? progress = null)
+        Decoding decoding, Training.ProgressReporter? progress = null, string label = "evaluate")
     {
         var metrics = new MetricsAccumulator(hierarchy, decoding);
-        progress?.Start("evaluate", loader.BatchesPerEpoch);
+        using var phase = progress?.Nested(label, loader.BatchesPerEpoch);
         int done = 0;
         using (no_grad())
             foreach (var batch in loader.GetBatches(0))

@@ -19,10 +19,12 @@ public sealed class FeatureSet : IDisposable
     public int Count => (int)Features.shape[0];
 
     /// <summary>Runs <paramref name="embed"/> over every batch of <paramref name="loader"/> in eval mode, without gradients.</summary>
-    public static FeatureSet Extract(BatchLoader loader, Func<Tensor, Tensor> embed)
+    public static FeatureSet Extract(BatchLoader loader, Func<Tensor, Tensor> embed, Training.ProgressReporter? progress = null,
+        string label = "extract features")
     {
         var chunks = new List<Tensor>();
         var leaves = new List<Tensor>();
+        using var phase = progress?.Nested(label, loader.BatchesPerEpoch);
         using (no_grad())
         {
             foreach (var batch in loader.GetBatches(0))
@@ -31,6 +33,7 @@ public sealed class FeatureSet : IDisposable
                 {
                     chunks.Add(embed(batch.Images).MoveToOuterDisposeScope());
                     leaves.Add(batch.Leaves.clone().MoveToOuterDisposeScope());
+                    progress?.Step(chunks.Count);
                 }
         }
         var features = cat(chunks, 0);

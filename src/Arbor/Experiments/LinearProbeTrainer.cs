@@ -58,7 +58,7 @@ public static class LinearProbeTrainer
         double best = double.NegativeInfinity;
         Dictionary<string, Tensor>? bestState = null;
         int step = 0;
-        progress.Start("linear probe", options.Epochs);
+        using var phase = progress.Nested("linear probe", options.Epochs);
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             head.train();

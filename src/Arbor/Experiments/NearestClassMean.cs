@@ -12,7 +12,11 @@ namespace Arbor.Experiments;
 public static class NearestClassMean
 {
     /// <summary>Mean over levels of top-1 accuracy on <paramref name="query"/> with node means from <paramref name="reference"/>.</summary>
-    public static double MeanTop1(ClassHierarchy hierarchy, FeatureSet reference, FeatureSet query)
+    public static double MeanTop1(ClassHierarchy hierarchy, FeatureSet reference, FeatureSet query) =>
+        Levels(hierarchy, reference, query).Average(l => l.Top1);
+
+    /// <summary>Per-level accuracy on <paramref name="query"/> with node means from <paramref name="reference"/>.</summary>
+    public static IReadOnlyList<LevelMetrics> Levels(ClassHierarchy hierarchy, FeatureSet reference, FeatureSet query)
     {
         using var scope = NewDisposeScope();
         var refs = nn.functional.normalize(reference.Features, dim: 1);
@@ -29,6 +33,6 @@ public static class NearestClassMean
             logits[level - 1] = q.matmul(means.t());
         }
         metrics.Add(logits, query.Leaves);
-        return metrics.Compute().Levels.Average(l => l.Top1);
+        return metrics.Compute().Levels;
     }
 }

@@ -3,6 +3,7 @@ using Arbor.Experiments.VisionLanguage;
 using Arbor.Evaluation;
 using Arbor.Hierarchy;
 using Arbor.IO;
+using Arbor.Reporting;
 using Arbor.Training;
 using static TorchSharp.torch;
 
@@ -25,6 +26,10 @@ public sealed class TrainRun
         public CancellationToken Cancellation { get; init; }
         /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
         public Action<int>? AfterEpoch { get; init; }
+        /// <summary>Also write TensorBoard event files into the run's tensorboard/ folder.</summary>
+        public bool TensorBoard { get; init; }
+        /// <summary>The command that started the run, recorded in train.log for the report (null: not recorded).</summary>
+        public string? CommandLine { get; init; }
     }
 
     /// <summary>The file a finished run's model is in (used by eval and predict).</summary>
@@ -60,6 +65,8 @@ public sealed class TrainRun
         var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
         if (!options.Resume) AtomicFile.WriteAllText(run.ConfigFile, config.ToJson());
         run.Log($"{(options.Resume ? "resume" : "start")}: {config.Method} on {splits.Description}");
+        if (options.CommandLine is not null) run.Log($"command: {options.CommandLine}");
+        var recorder = new RunRecorder(run, hierarchy, options.TensorBoard);
         progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
                       $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
                       $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
@@ -74,6 +81,7 @@ public sealed class TrainRun
             Schedule = HgclipRecipe.ScheduleOf(config),
             Seed = config.Seed,
         }, progress, options.Cancellation);
+        trainer.EpochFinished += recorder.OnEpoch;
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
         var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), options.Resume);
 
@@ -94,8 +102,8 @@ public sealed class TrainRun
             var validation = evalLoader(splits.Validation);
             trainer.Fit(task, train, _ =>
             {
-                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent);
-                return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate");
+                return EpochValidation.FromLevels(m.Levels);
             }, plan);
             Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
         }
@@ -106,10 +114,12 @@ public sealed class TrainRun
 
         Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
-        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress);
+        progress.RunStatus = null;
+        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test");
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         report.Write(run.MetricsFile);
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
+        recorder.Finish(metrics, report, model.LevelLogits, splits.Test, EvaluationLoaderOptions(config, 256), config.Seed, progress);
         return report;
     }
 
@@ -136,17 +146,16 @@ public sealed class TrainRun
         var task = new ContrastiveTask(model, refitSample);
         trainer.Fit(task, train, _ =>
         {
-            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward);
-            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
-            double score = NearestClassMean.MeanTop1(hierarchy, refSet, valSet);
-            return new EpochValidation(score, $"nearest-class-mean {score:P1}");
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features");
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features");
+            return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model, plan.Identity);
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
-        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward);
-        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward);
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features");
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features");
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");

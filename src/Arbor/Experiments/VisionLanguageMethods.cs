@@ -119,8 +119,9 @@ public static class VisionLanguageMethods
         if (model is ClipLinearProbeModel probe)
         {
             progress.Line("linear probe: extracting frozen CLIP image features (no augmentation)");
-            using var trainSet = FeatureSet.Extract(new BatchLoader(splits.Train, TrainRun.EvaluationLoaderOptions(config, 256)), probe.Features);
-            using var valSet = FeatureSet.Extract(validation, probe.Features);
+            using var trainSet = FeatureSet.Extract(new BatchLoader(splits.Train, TrainRun.EvaluationLoaderOptions(config, 256)), probe.Features,
+                progress, "linear probe: training features");
+            using var valSet = FeatureSet.Extract(validation, probe.Features, progress, "linear probe: validation features");
             double best = LinearProbeTrainer.Fit(probe.Head, hierarchy, trainSet, valSet,
                 new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
@@ -149,8 +150,8 @@ public static class VisionLanguageMethods
         });
         trainer.Fit(new HgclipTask(hg), train, _ =>
         {
-            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent);
-            return new EpochValidation(m.Levels.Average(l => l.Top1), string.Join(" / ", m.Levels.Select(l => $"{l.Top1:P1}")));
+            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate");
+            return EpochValidation.FromLevels(m.Levels);
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
     }

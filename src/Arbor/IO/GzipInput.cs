@@ -27,6 +27,7 @@ public static class GzipInput
         {
             if (at + 2 > gzip.Length) throw Bad("header ends inside the extra field");
             at += 2 + BinaryPrimitives.ReadUInt16LittleEndian(gzip.AsSpan(at));
+            if (at > gzip.Length) throw Bad("header ends inside the extra field");
         }
         if ((flags & FlagName) != 0) at = SkipZeroTerminated(gzip, at) ?? throw Bad("header ends inside the file name");
         if ((flags & FlagComment) != 0) at = SkipZeroTerminated(gzip, at) ?? throw Bad("header ends inside the comment");
@@ -71,6 +72,7 @@ public static class GzipInput
 
     static int? SkipZeroTerminated(byte[] bytes, int at)
     {
+        if (at >= bytes.Length) return null;
         int end = Array.IndexOf(bytes, (byte)0, at);
         return end < 0 ? null : end + 1;
     }

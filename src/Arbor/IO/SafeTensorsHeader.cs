@@ -102,6 +102,7 @@ public sealed class SafeTensorsHeader
         string name = property.Name;
         var value = property.Value;
         ArborException Bad(string problem) => new($"tensor '{name}': {problem}", path);
+        if (name.Length == 0) throw new ArborException("a tensor has an empty name", path);
         if (value.ValueKind != JsonValueKind.Object) throw Bad("entry must be an object with dtype, shape and data_offsets");
         if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
             throw Bad("missing or non-string 'dtype'");

@@ -24,5 +24,19 @@ public interface ITrainingTask
     void OnEpochStart(int epoch) { }
 }
 
-/// <summary>Validation after an epoch: a score to select the best epoch by (higher is better) and a line for people.</summary>
-public sealed record EpochValidation(double Score, string Summary);
+/// <summary>
+/// Validation after an epoch: a score to select the best epoch by (higher is better), a line for people, and the per-level
+/// top-1 accuracies behind it (for metrics.csv, TensorBoard and the training curves; null when the check has no levels).
+/// </summary>
+public sealed record EpochValidation(double Score, string Summary, IReadOnlyList<Evaluation.LevelMetrics>? Levels = null)
+{
+    /// <summary>
+    /// Validation by per-level accuracy: the score is the mean top-1 over levels, the summary names every level
+    /// ("group 91.2% / type 70.4% / item 60.1%"), prefixed by <paramref name="how"/> when given.
+    /// </summary>
+    public static EpochValidation FromLevels(IReadOnlyList<Evaluation.LevelMetrics> levels, string? how = null) => new(
+        levels.Average(l => l.Top1),
+        (how is null ? "" : how + " ") + string.Join(" / ", levels.Select(l =>
+            $"{l.Name} {(l.Top1 * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}%")),
+        levels);
+}

@@ -31,7 +31,10 @@ public sealed class Trainer
     /// <summary>Outcome: epochs run, the best epoch by validation and its score, and per-epoch history for the log.</summary>
     public sealed record Outcome(int Epochs, int BestEpoch, double BestScore, IReadOnlyList<EpochRecord> History);
 
-    public sealed record EpochRecord(int Epoch, double Loss, double LearningRate, double Seconds, double ResidentMiB, EpochValidation? Validation);
+    /// <summary>One finished epoch: mean training loss, the learning rate at its last step, wall time, resident memory,
+    /// validation (null without a validation check) and whether it is the best epoch so far.</summary>
+    public sealed record EpochRecord(int Epoch, double Loss, double LearningRate, double Seconds, double ResidentMiB,
+        EpochValidation? Validation, bool IsBest = false);
 
     /// <summary>
     /// Trains <paramref name="task"/> on <paramref name="train"/> for the configured epochs. After every epoch
@@ -67,6 +70,20 @@ public sealed class Trainer
             plan.Run.Log($"resumed after epoch {startEpoch}");
         }
 
+        if (validate is not null && startEpoch < _options.Epochs)
+            _progress.Line("after each epoch: val = validation top-1 per level (their mean picks the best epoch); " +
+                           "* = best so far, its weights are kept");
+        // The run's ETA: wall time per step so far in this process (validation included once an epoch is done) times the
+        // steps left. Shown after the epoch's own bar.
+        var runClock = System.Diagnostics.Stopwatch.StartNew();
+        int firstStep = step;
+        void UpdateRunStatus(int epochNumber)
+        {
+            int done = step - firstStep, left = totalSteps - step;
+            _progress.RunStatus = done == 0 ? null
+                : $"training eta {ProgressReporter.Format(TimeSpan.FromSeconds(runClock.Elapsed.TotalSeconds / done * left))} " +
+                  $"({epochNumber}/{_options.Epochs} epochs)";
+        }
         for (int epoch = startEpoch; epoch < _options.Epochs; epoch++)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -96,6 +113,7 @@ public sealed class Trainer
                     batches++;
                     step++;
                 }
+                UpdateRunStatus(epoch);
                 _progress.Step(batches, $"loss {lossSum / batches:F4}");
             }
             optimizer.ZeroGrad();
@@ -106,13 +124,14 @@ public sealed class Trainer
             bool improved = validation is not null && validation.Score > bestScore;
             if (improved) { bestScore = validation!.Score; bestEpoch = epoch; }
             var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, batches), RateAt(Math.Max(0, step - 1)),
-                seconds, MemoryProbe.ResidentMiB(), validation);
+                seconds, MemoryProbe.ResidentMiB(), validation, improved);
             if (plateau is not null && plateau.Step(validation!.Score))
             {
                 _progress.Line($"validation has not improved for {plateau.Patience + 1} epochs: learning rate {record.LearningRate:G3} → {plateau.Rate:G3}");
                 plan?.Run.Log($"plateau: learning rate {record.LearningRate:G3} -> {plateau.Rate:G3}");
             }
             history.Add(record);
+            UpdateRunStatus(epoch + 1);
             var line = $"epoch {epoch + 1}/{_options.Epochs}  loss {record.Loss:F4}  lr {record.LearningRate:G3}  " +
                        $"{seconds:F1}s  rss {record.ResidentMiB:F0} MiB" + (validation is null ? "" : $"  val {validation.Summary}" + (improved ? " *" : ""));
             _progress.Line(line);
@@ -126,6 +145,7 @@ public sealed class Trainer
             }
             EpochFinished?.Invoke(record);
         }
+        _progress.RunStatus = null;
         return new Outcome(_options.Epochs, bestEpoch, bestScore, history);
     }
 }

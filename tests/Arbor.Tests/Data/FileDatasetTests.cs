@@ -158,4 +158,23 @@ public class FileDatasetTests
         using var image = splits.Test.GetImage(2);
         Assert.Equal(new long[] { 3, 64, 64 }, image.shape);
     }
+
+    [Theory]
+    [InlineData("[5]", "is not an object")]
+    [InlineData("[{\"category\":\"a\",\"subcategory\":\"b\",\"short_name\":\"c\",\"image\":\"../../secret.png\"}]", "not a plain file name")]
+    [InlineData("[{\"category\":\"a\",\"category\":\"b\"}]", "appears twice")]
+    [InlineData("[{\"category\":\"\\ud800\"}]", "lone surrogate")]
+    public void EmojiCatalogueIsReadStrictly(string json, string problem)
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        foreach (var style in new[] { "google", "twitter", "facebook" })
+        {
+            var package = Path.Combine(tmp.Path, $"emoji-datasource-{style}");
+            Directory.CreateDirectory(Path.Combine(package, "img", style, "64"));
+            File.WriteAllText(Path.Combine(package, "emoji.json"), json);
+        }
+        var e = Assert.ThrowsAny<ArborException>(() => DatasetCatalog.Open("emoji", new DatasetOptions { Root = tmp.Path }));
+        Assert.Contains("emoji.json", e.Message);
+        Assert.Contains(problem, e.Message);
+    }
 }

@@ -31,7 +31,7 @@ public class RunCommandsTests
             Assert.Equal(1.0, metrics.RootElement.GetProperty("consistency").GetDouble());
             Assert.Equal("consistent", metrics.RootElement.GetProperty("decoding").GetString());
         }
-        Assert.True(File.Exists(Path.Combine(run, "eval-test-consistent.json")));
+        Assert.True(File.Exists(Path.Combine(run, "eval-fashion-mnist-embedded-test-consistent.json")));
 
         var image = tmp.File("shoe.png");
         DataFixtures.WritePng(image, 28, 28, SKColors.Black, SKColors.White);

@@ -103,6 +103,9 @@ public sealed class BinaryFormatFuzzTests(ITestOutputHelper output) : IDisposabl
         Assert.Contains("corrupt gzip", Fails([.. gz, .. gz]).Message);                           // a second member
         Assert.Contains("is 0", Assert.ThrowsAny<ArborException>(() => IdxFile.Read(new MemoryStream(Idx([0, 28, 28], [])), "x", false)).Message);
         Assert.Contains("after", Assert.ThrowsAny<ArborException>(() => IdxFile.Read(new MemoryStream([.. raw, 0]), "x", false)).Message);
+        // Found by the long fuzz run: an extra-field length pointing past the end, then a name flag (was an IndexOf crash).
+        byte[] header = [0x1f, 0x8b, 8, 0x04 | 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xff, .. new byte[10]];
+        Assert.Contains("extra field", Fails(header).Message);
     }
 
     [Fact]

@@ -1,30 +1,30 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Arbor.Models.Clip.Text;
 using static TorchSharp.torch;
 
 namespace Arbor.Models.Clip;
 
 /// <summary>
-/// CLIP's byte-level BPE tokenizer (OpenAI's <c>simple_tokenizer</c>, Hugging Face's <c>CLIPTokenizer</c>) read from
-/// <c>vocab.json</c> and <c>merges.txt</c>. Text is cleaned (HTML entities decoded, whitespace collapsed, trimmed) and
-/// lower-cased, split with CLIP's pre-tokenizer pattern, mapped byte → printable character, and merged by BPE with
-/// <c>&lt;/w&gt;</c> marking the end of each word. Sequences are <c>&lt;|startoftext|&gt;</c> … <c>&lt;|endoftext|&gt;</c>,
-/// truncated so EOS stays last and padded with <see cref="PadId"/> (EOS by default, as Hugging Face's OpenAI tokenizers
-/// pad; the model is padding-invariant anyway: causal attention and pooling at EOS never see what follows EOS).
+/// CLIP's byte-level BPE tokenizer read from <c>vocab.json</c> and <c>merges.txt</c>, giving the ids of OpenAI's
+/// <c>clip.tokenize(texts, truncate=True)</c> on any Unicode text. Text is cleaned exactly as OpenAI's
+/// <c>simple_tokenizer</c> does — ftfy's <c>fix_text</c> (<see cref="Text.FtfyTextFixer"/>: mojibake, NFC, ligatures,
+/// widths, quotes, controls), Python's <c>html.unescape</c> twice, white space collapsed and stripped, Python's
+/// <c>str.lower()</c> — split by CLIP's pattern on code points (<see cref="Text.ClipPreTokenizer"/>), mapped byte →
+/// printable character, and merged by BPE with <c>&lt;/w&gt;</c> ending each word. Sequences are
+/// <c>&lt;|startoftext|&gt;</c> … <c>&lt;|endoftext|&gt;</c>, truncated so EOS stays last, and padded with
+/// <see cref="PadId"/> (EOS by default as Hugging Face pads; OpenAI pads with 0 — the model's outputs do not depend on
+/// it: causal attention and pooling at EOS never see what follows EOS).
 /// </summary>
 public sealed class ClipTokenizer
 {
     public const string StartOfText = "<|startoftext|>";
     public const string EndOfText = "<|endoftext|>";
 
-    static readonly Regex Pattern = new(
-        @"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+",
-        RegexOptions.IgnoreCase | RegexOptions.Compiled);
+    /// <summary>The padding id of OpenAI's <c>clip.tokenize</c> (its sequences are zero-filled after EOS).</summary>
+    public const int OpenAiPadId = 0;
 
-    static readonly Regex Whitespace = new(@"\s+", RegexOptions.Compiled);
     static readonly char[] ByteToChar = BuildByteToChar();
 
     readonly Dictionary<string, int> _vocab;
@@ -70,10 +70,11 @@ public sealed class ClipTokenizer
     }
 
     /// <summary>
-    /// Loads <c>vocab.json</c> and <c>merges.txt</c> from a Hugging Face CLIP folder; the context length comes from
-    /// <c>config.json</c>'s text <c>max_position_embeddings</c> when present, else 77.
+    /// Loads <c>vocab.json</c> and <c>merges.txt</c> from a Hugging Face CLIP folder. The context length is
+    /// <paramref name="contextLength"/>, else <c>config.json</c>'s text <c>max_position_embeddings</c>, else 77; the
+    /// padding id is <paramref name="padId"/> (e.g. <see cref="OpenAiPadId"/>), else EOS.
     /// </summary>
-    public static ClipTokenizer Load(string dir)
+    public static ClipTokenizer Load(string dir, int? contextLength = null, int? padId = null)
     {
         if (!Directory.Exists(dir)) throw new ArborException("CLIP folder not found", dir);
         var missing = new[] { "vocab.json", "merges.txt" }.Where(f => !File.Exists(Path.Combine(dir, f))).ToList();
@@ -87,9 +88,34 @@ public sealed class ClipTokenizer
             context = text.MaxPositionEmbeddings;
             vocabSize = text.VocabSize;
         }
-        if (context < 2) throw new ArborException($"max_position_embeddings {context} cannot hold BOS and EOS", configPath);
-        return FromFiles(Path.Combine(dir, "vocab.json"), Path.Combine(dir, "merges.txt"), context, vocabSize);
+        if (contextLength is int chosen) context = chosen;
+        if (context < 2)
+            throw new ArborException(contextLength is null ? $"max_position_embeddings {context} cannot hold BOS and EOS"
+                : $"context length {context} cannot hold BOS and EOS", contextLength is null ? configPath : dir);
+        var tokenizer = FromFiles(Path.Combine(dir, "vocab.json"), Path.Combine(dir, "merges.txt"), context, vocabSize);
+        if (padId is int pad)
+        {
+            if (pad < 0 || pad >= tokenizer.VocabSize)
+                throw new ArborException($"padding id {pad} is outside the vocabulary (0..{tokenizer.VocabSize - 1})", dir);
+            tokenizer = tokenizer.WithPadId(pad);
+        }
+        return tokenizer;
     }
+
+    ClipTokenizer(ClipTokenizer other, int padId)
+    {
+        _vocab = other._vocab;
+        _mergeRanks = other._mergeRanks;
+        _cache = other._cache;
+        _source = other._source;
+        ContextLength = other.ContextLength;
+        StartOfTextId = other.StartOfTextId;
+        EndOfTextId = other.EndOfTextId;
+        PadId = padId;
+    }
+
+    /// <summary>The same tokenizer (shared vocabulary and cache) padding with <paramref name="padId"/>.</summary>
+    public ClipTokenizer WithPadId(int padId) => new(this, padId);
 
     /// <summary>
     /// Loads a vocabulary (<c>{"token": id, …}</c>) and a merges file (one "left right" pair per line, rank order). Both
@@ -141,19 +167,24 @@ public sealed class ClipTokenizer
 
     static string Shorten(string s) => s.Length > 60 ? s[..60] + "…" : s;
 
-    /// <summary>CLIP's text cleaning: HTML entities decoded (twice, as CLIP does), whitespace collapsed, trimmed, lower-cased.</summary>
+    /// <summary>
+    /// CLIP's text cleaning, as OpenAI's <c>simple_tokenizer</c>: <c>ftfy.fix_text</c>, <c>html.unescape</c> twice,
+    /// white space collapsed to single spaces and stripped (Python's notion of white space), then <c>str.lower()</c>.
+    /// </summary>
     public static string Clean(string text)
     {
-        var decoded = WebUtility.HtmlDecode(WebUtility.HtmlDecode(text));
-        return Whitespace.Replace(decoded, " ").Trim().ToLowerInvariant();
+        if (FtfyTextFixer.IsPlain(text)) return PythonText.Lower(PythonText.CollapseWhitespace(text));
+        var fixedText = FtfyTextFixer.FixText(text);
+        var unescaped = PythonText.HtmlUnescape(PythonText.HtmlUnescape(fixedText));
+        return PythonText.Lower(PythonText.CollapseWhitespace(unescaped));
     }
 
     /// <summary>The BPE token ids of <paramref name="text"/>, without BOS/EOS, padding or truncation.</summary>
     public int[] Encode(string text)
     {
         var ids = new List<int>();
-        foreach (Match m in Pattern.Matches(Clean(text)))
-            ids.AddRange(_cache.GetOrAdd(m.Value, Bpe));
+        foreach (var pretoken in ClipPreTokenizer.Split(Clean(text)))
+            ids.AddRange(_cache.GetOrAdd(pretoken, Bpe));
         return ids.ToArray();
     }
 
