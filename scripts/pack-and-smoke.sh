@@ -37,7 +37,9 @@ cat > "$work/nuget.config" <<EOF
 EOF
 
 step "pack Arbor and Arbor.Cli $version into $feed"
-dotnet pack "$repo/Arbor.slnx" -c Release -o "$feed" -p:Version="$version" -nologo -v q
+for project in src/Arbor/Arbor.csproj src/Arbor.Cli/Arbor.Cli.csproj; do   # only these two: no tests or benchmarks built
+    dotnet pack "$repo/$project" -c Release -o "$feed" -p:Version="$version" -nologo -v q
+done
 lib="$feed/Arbor.$version.nupkg"
 tool="$feed/Arbor.Cli.$version.nupkg"
 [[ -f $lib && -f $tool ]] || fail "expected $lib and $tool"

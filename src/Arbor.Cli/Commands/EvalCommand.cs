@@ -15,15 +15,16 @@ internal static class EvalCommand
         var split = SharedOptions.Split("test");
         var decoding = SharedOptions.Decoding();
         var json = SharedOptions.Json("Print metrics.json-style JSON instead of a table");
+        var device = DeviceOption.Create();
         var command = new Command("eval", "Evaluate a trained run; writes eval-<dataset>-<split>-<decoding>.json in the run folder.")
         {
-            run, dataset, split, decoding, json,
+            run, dataset, split, decoding, json, device,
         };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
             var decode = DecodingNames.Parse(result.GetValue(decoding)!);
-            using var trained = TrainedRun.Open(result.GetValue(run)!);
+            using var trained = TrainedRun.Open(result.GetValue(run)!, DeviceOption.Get(result, device));
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
                 CommandOutput.Progress(result));

@@ -14,11 +14,12 @@ internal static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
         var decoding = SharedOptions.Decoding();
         var json = SharedOptions.Json();
-        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json };
+        var device = DeviceOption.Create();
+        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, device };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
-            using var trained = TrainedRun.Open(result.GetValue(run)!);
+            using var trained = TrainedRun.Open(result.GetValue(run)!, DeviceOption.Get(result, device));
             var predictions = trained.Predict(result.GetValue(images)!, DecodingNames.Parse(result.GetValue(decoding)!));
             if (result.GetValue(json))
             {

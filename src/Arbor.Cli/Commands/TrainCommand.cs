@@ -44,11 +44,12 @@ internal static class TrainCommand
         var json = SharedOptions.Json("Print the test metrics as JSON (metrics.json) instead of a table");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same config)" };
         var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files into <out>/tensorboard" };
+        var device = DeviceOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, imageSize, parts, epochs, batch, lr, optimizer, weightDecay, warmup, temperature,
-            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume, tensorBoard, json,
+            probeEpochs, valFraction, trainLimit, seed, threads, decoding, output, force, resume, tensorBoard, json, device,
         };
         var contrastive = new ContrastiveCliOptions();
         contrastive.AddTo(command);
@@ -88,14 +89,14 @@ internal static class TrainCommand
             };
             config = hgclip.Apply(result, contrastive.Apply(result, config));
             return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!), result.GetValue(tensorBoard), result.GetValue(json));
+                DecodingNames.Parse(result.GetValue(decoding)!), result.GetValue(tensorBoard), result.GetValue(json), DeviceOption.Get(result, device));
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
     internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
-        bool tensorBoard = false, bool json = false)
+        bool tensorBoard = false, bool json = false, TorchSharp.torch.Device? device = null)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -105,7 +106,7 @@ internal static class TrainCommand
         {
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
-                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, TensorBoard = tensorBoard,
+                Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, TensorBoard = tensorBoard, Device = device,
                 CommandLine = CommandOutput.CommandLine(result),
                 Progress = CommandOutput.Progress(result),
             });

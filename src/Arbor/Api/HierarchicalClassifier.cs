@@ -42,27 +42,30 @@ public sealed class HierarchicalClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var report = TrainRun.Run(options.ToRunConfig(), runFolder, new TrainRun.Options
         {
-            Force = options.Overwrite, Decoding = options.TestDecoding, Cancellation = cancellationToken,
+            Force = options.Overwrite, Decoding = options.TestDecoding, Cancellation = cancellationToken, Device = options.Device,
             Progress = ProgressReporter.To(options.Progress, options.Logger),
         });
-        return new HierarchicalClassifier(TrainedRun.Open(runFolder), report);
+        return new HierarchicalClassifier(TrainedRun.Open(runFolder, options.Device), report);
     }
 
     /// <summary>Continues an interrupted run from its last checkpoint, with the configuration it started with.</summary>
     public static HierarchicalClassifier Resume(string runFolder, IProgress<ProgressUpdate>? progress = null, ILogger? logger = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, TorchSharp.torch.Device? device = null)
     {
         var report = TrainRun.Run(new RunConfig(), runFolder, new TrainRun.Options
         {
-            Resume = true, Cancellation = cancellationToken, Progress = ProgressReporter.To(progress, logger),
+            Resume = true, Cancellation = cancellationToken, Progress = ProgressReporter.To(progress, logger), Device = device,
         });
-        return new HierarchicalClassifier(TrainedRun.Open(runFolder), report);
+        return new HierarchicalClassifier(TrainedRun.Open(runFolder, device), report);
     }
 
-    /// <summary>Opens a finished run folder; refuses one whose model is missing, corrupt or from another model.</summary>
-    public static HierarchicalClassifier Open(string runFolder)
+    /// <summary>
+    /// Opens a finished run folder on <paramref name="device"/> (default: the CPU); refuses one whose model is missing,
+    /// corrupt or from another model.
+    /// </summary>
+    public static HierarchicalClassifier Open(string runFolder, TorchSharp.torch.Device? device = null)
     {
-        var run = TrainedRun.Open(runFolder);
+        var run = TrainedRun.Open(runFolder, device);
         var metricsFile = run.Folder.MetricsFile;
         return new HierarchicalClassifier(run, File.Exists(metricsFile) ? MetricsReport.Read(metricsFile) : null);
     }

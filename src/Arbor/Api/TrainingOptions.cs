@@ -25,6 +25,12 @@ public sealed record TrainingOptions
     public int Threads { get; init; }
     /// <summary>How the final test evaluation decodes labels.</summary>
     public Decoding TestDecoding { get; init; } = Decoding.Independent;
+    /// <summary>
+    /// Where the model computes: null or <c>torch.CPU</c>, or a GPU (<c>torch.CUDA</c>, <c>ComputeDevice.Parse("cuda:1")</c>)
+    /// with a CUDA build of TorchSharp (docs/library.md, "GPU"). Independent of the run: a model trained on one device
+    /// opens on any other.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
     /// <summary>Replace an existing run folder (otherwise an existing folder is an error).</summary>
     public bool Overwrite { get; init; }
     /// <summary>Receives every training / evaluation step (epoch, batch, running loss).</summary>

@@ -50,6 +50,18 @@ public sealed class Batch : IDisposable
     /// <summary>Position of the batch in its epoch.</summary>
     public int BatchIndex { get; }
 
+    /// <summary>
+    /// The batch on <paramref name="device"/> (the model's): this batch when it is already there, otherwise copies of its
+    /// tensors, which belong to the caller's dispose scope (a training or evaluation step has one).
+    /// </summary>
+    public Batch To(Device device)
+    {
+        if (Training.ComputeDevice.Same(Images.device, device)) return this;
+        var leaves = Leaves.to(device);
+        var levels = LevelLabels.Select(t => ReferenceEquals(t, Leaves) ? leaves : t.to(device)).ToArray();
+        return new Batch(Images.to(device), View2?.to(device), leaves, levels, Indices, Epoch, BatchIndex);
+    }
+
     public void Dispose()
     {
         Images.Dispose();

@@ -8,8 +8,12 @@ namespace Arbor.Experiments;
 /// <summary>Runs a classifier over a split and accumulates every hierarchical metric.</summary>
 public static class Evaluator
 {
+    /// <summary>
+    /// Metrics of <paramref name="levelLogits"/> over every batch of <paramref name="loader"/>; with a
+    /// <paramref name="device"/> (the model's) each batch moves there first.
+    /// </summary>
     public static HierarchicalMetrics Evaluate(Func<Tensor, Tensor[]> levelLogits, BatchLoader loader, ClassHierarchy hierarchy,
-        Decoding decoding, Training.ProgressReporter? progress = null, string label = "evaluate")
+        Decoding decoding, Training.ProgressReporter? progress = null, string label = "evaluate", Device? device = null)
     {
         var metrics = new MetricsAccumulator(hierarchy, decoding);
         using var phase = progress?.Nested(label, loader.BatchesPerEpoch);
@@ -19,7 +23,8 @@ public static class Evaluator
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    metrics.Add(levelLogits(batch.Images), batch.Leaves);
+                    var onDevice = device is null ? batch : batch.To(device);
+                    metrics.Add(levelLogits(onDevice.Images), onDevice.Leaves);
                     progress?.Step(++done);
                 }
         return metrics.Compute();

@@ -18,9 +18,12 @@ public sealed class FeatureSet : IDisposable
 
     public int Count => (int)Features.shape[0];
 
-    /// <summary>Runs <paramref name="embed"/> over every batch of <paramref name="loader"/> in eval mode, without gradients.</summary>
+    /// <summary>
+    /// Runs <paramref name="embed"/> over every batch of <paramref name="loader"/> in eval mode, without gradients; with a
+    /// <paramref name="device"/> (the model's) each batch moves there first, and the features and leaves stay there.
+    /// </summary>
     public static FeatureSet Extract(BatchLoader loader, Func<Tensor, Tensor> embed, Training.ProgressReporter? progress = null,
-        string label = "extract features")
+        string label = "extract features", Device? device = null)
     {
         var chunks = new List<Tensor>();
         var leaves = new List<Tensor>();
@@ -31,8 +34,9 @@ public sealed class FeatureSet : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    chunks.Add(embed(batch.Images).MoveToOuterDisposeScope());
-                    leaves.Add(batch.Leaves.clone().MoveToOuterDisposeScope());
+                    var onDevice = device is null ? batch : batch.To(device);
+                    chunks.Add(embed(onDevice.Images).MoveToOuterDisposeScope());
+                    leaves.Add(onDevice.Leaves.clone().MoveToOuterDisposeScope());
                     progress?.Step(chunks.Count);
                 }
         }

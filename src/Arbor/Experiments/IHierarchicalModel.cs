@@ -14,4 +14,15 @@ public interface IHierarchicalModel : IDisposable
 
     /// <summary>Per-level logits [B, classes_at_level] for a batch of preprocessed images, coarse → fine.</summary>
     Tensor[] LevelLogits(Tensor images);
+
+    /// <summary>
+    /// The device the model computes on (its parameters'); inputs go there, every tensor it makes follows.
+    /// </summary>
+    Device Device => Training.ComputeDevice.Of(Module);
+
+    /// <summary>
+    /// Moves the whole model to <paramref name="device"/>: the module's state and whatever a model keeps outside it (a
+    /// frozen CLIP, token tables, fixed text features).
+    /// </summary>
+    void MoveTo(Device device) => Module.to(device);
 }

@@ -44,7 +44,8 @@ public static class LinearProbeTrainer
     public static double Fit(nn.Module<Tensor, Tensor[]> head, ClassHierarchy hierarchy, FeatureSet train, FeatureSet validation,
         Options options, ProgressReporter progress)
     {
-        var levelOfLeaf = hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray())).ToArray();
+        var device = train.Features.device;
+        var levelOfLeaf = hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray(), device: device)).ToArray();
         var parameters = head.parameters().ToArray();
         using ParameterOptimizer optimizer = options.Optimizer switch
         {
@@ -64,7 +65,7 @@ public static class LinearProbeTrainer
             head.train();
             using (var scope = NewDisposeScope())
             {
-                var order = randperm(train.Count, generator: generator);
+                var order = randperm(train.Count, generator: generator).to(device);   // the seeded generator draws on the CPU
                 for (int b = 0; b < perEpoch; b++)
                 {
                     using var stepScope = NewDisposeScope();
@@ -74,7 +75,7 @@ public static class LinearProbeTrainer
                     optimizer.LearningRate = options.RateAt(step++, perEpoch, schedule);
                     optimizer.ZeroGrad();
                     var logits = head.forward(x);
-                    Tensor loss = zeros(1);
+                    Tensor loss = zeros(1, device: device);
                     for (int l = 0; l < logits.Length; l++)
                         loss = loss + nn.functional.cross_entropy(logits[l], levelOfLeaf[l].index_select(0, leaves));
                     (options.SumLevelLosses ? loss : loss / logits.Length).backward();

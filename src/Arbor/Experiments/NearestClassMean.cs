@@ -25,7 +25,7 @@ public static class NearestClassMean
         var logits = new Tensor[hierarchy.Depth];
         for (int level = 1; level <= hierarchy.Depth; level++)
         {
-            var map = tensor(hierarchy.LevelOfLeaf()[level - 1].Select(v => (long)v).ToArray());
+            var map = tensor(hierarchy.LevelOfLeaf()[level - 1].Select(v => (long)v).ToArray(), device: refs.device);
             var classOf = map.index_select(0, reference.Leaves);                           // [M]
             var oneHot = nn.functional.one_hot(classOf, hierarchy.ClassesAt(level)).to(float32); // [M, K]
             var sums = oneHot.t().matmul(refs);                                             // [K, F]

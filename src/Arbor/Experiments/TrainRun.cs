@@ -24,8 +24,10 @@ public sealed class TrainRun
         public Decoding Decoding { get; init; } = Decoding.Independent;
         public ProgressReporter Progress { get; init; } = ProgressReporter.Silent;
         public CancellationToken Cancellation { get; init; }
+        /// <summary>Where the model computes (<see cref="ComputeDevice.Parse"/>); data is moved there batch by batch.</summary>
+        public Device? Device { get; init; }
         /// <summary>Called after every training epoch (1-based epoch number); tests use it to interrupt a run.</summary>
-        public Action<int>? AfterEpoch { get; init; }
+        internal Action<int>? AfterEpoch { get; init; }
         /// <summary>Also write TensorBoard event files into the run's tensorboard/ folder.</summary>
         public bool TensorBoard { get; init; }
         /// <summary>The command that started the run, recorded in train.log for the report (null: not recorded).</summary>
@@ -60,6 +62,7 @@ public sealed class TrainRun
                 };
         manual_seed(config.Seed);
         using var model = CreateModel(config, hierarchy);
+        if (options.Device is { } device) model.MoveTo(device);
         var identity = IdentityOf(config, hierarchy);
 
         var run = options.Resume ? RunFolder.OpenExisting(runDir) : RunFolder.CreateNew(runDir, options.Force);
@@ -102,7 +105,7 @@ public sealed class TrainRun
             var validation = evalLoader(splits.Validation);
             trainer.Fit(task, train, _ =>
             {
-                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate");
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", model.Device);
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
             Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
@@ -115,7 +118,7 @@ public sealed class TrainRun
         Checkpoint.Save(run.File(ModelFileName), model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
         progress.RunStatus = null;
-        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test");
+        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test", model.Device);
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         report.Write(run.MetricsFile);
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
@@ -127,6 +130,7 @@ public sealed class TrainRun
         Trainer.CheckpointPlan plan, Func<ImageDataset, BatchLoader> evalLoader, ProgressReporter progress)
     {
         var hierarchy = splits.Hierarchy;
+        var device = ((IHierarchicalModel)model).Device;
         var train = new BatchLoader(splits.Train, WithGeometry(config, new BatchLoaderOptions
         {
             BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Views = 2,
@@ -139,23 +143,23 @@ public sealed class TrainRun
         var validation = evalLoader(splits.Validation);
         Func<(Tensor, Tensor)> refitSample = () =>
         {
-            using var set = FeatureSet.Extract(reference, x => model.Projection!.forward(model.Backbone.forward(x)));
-            var labels = stack(hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray()).index_select(0, set.Leaves)).ToArray(), 1);
+            using var set = FeatureSet.Extract(reference, x => model.Projection!.forward(model.Backbone.forward(x)), device: device);
+            var labels = stack(hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray(), device: device).index_select(0, set.Leaves)).ToArray(), 1);
             return (set.Features.clone(), labels);
         };
         var task = new ContrastiveTask(model, refitSample);
         trainer.Fit(task, train, _ =>
         {
-            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features");
-            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features");
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features", device);
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features", device);
             return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model, plan.Identity);
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
-        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features");
-        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features");
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features", device);
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features", device);
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");

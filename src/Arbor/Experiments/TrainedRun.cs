@@ -19,8 +19,11 @@ public sealed class TrainedRun : IDisposable
         (Folder, Config, Hierarchy, Model) = (folder, config, hierarchy, model);
     }
 
-    /// <summary>Opens a run folder; refuses one whose model file is missing, corrupt or from another model.</summary>
-    public static TrainedRun Open(string runDir)
+    /// <summary>
+    /// Opens a run folder with its model on <paramref name="device"/> (default: the CPU); refuses one whose model file is
+    /// missing, corrupt or from another model.
+    /// </summary>
+    public static TrainedRun Open(string runDir, Device? device = null)
     {
         NativeMemoryTuning.Apply();
         var folder = RunFolder.OpenExisting(runDir);
@@ -40,6 +43,7 @@ public sealed class TrainedRun : IDisposable
             model.Dispose();
             throw;
         }
+        if (device is not null) model.MoveTo(device);
         model.Module.eval();
         return new TrainedRun(folder, config, hierarchy, model);
     }
@@ -56,7 +60,7 @@ public sealed class TrainedRun : IDisposable
             throw new ArborException($"dataset '{config.Dataset}' has hierarchy {HierarchySignature.Of(splits.Hierarchy)}, " +
                                      $"but the run was trained on {HierarchySignature.Of(Hierarchy)}");
         var loader = new BatchLoader(splits.Get(split), LoaderOptions(batchSize: 512));
-        var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress);
+        var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress, device: Model.Device);
         return metrics.ToReport(Config.Method, config.Dataset, split);
     }
 
@@ -75,9 +79,11 @@ public sealed class TrainedRun : IDisposable
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    var logits = Model.LevelLogits(batch.Images);
-                    var probs = logits.Select(l => nn.functional.softmax(l, 1)).ToArray();
-                    var chosen = decoding == Decoding.Consistent ? decoder.Decode(logits) : logits.Select(l => l.argmax(1)).ToArray();
+                    var logits = Model.LevelLogits(batch.Images.to(Model.Device));
+                    // Read back on the host once per batch, not element by element from the device.
+                    var probs = logits.Select(l => nn.functional.softmax(l, 1).cpu()).ToArray();
+                    var chosen = (decoding == Decoding.Consistent ? decoder.Decode(logits) : logits.Select(l => l.argmax(1)).ToArray())
+                        .Select(t => t.cpu()).ToArray();
                     for (int i = 0; i < batch.Count; i++)
                     {
                         var levels = new List<LevelPrediction>();

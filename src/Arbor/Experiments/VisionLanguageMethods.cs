@@ -119,9 +119,10 @@ public static class VisionLanguageMethods
         if (model is ClipLinearProbeModel probe)
         {
             progress.Line("linear probe: extracting frozen CLIP image features (no augmentation)");
+            var device = ((IHierarchicalModel)probe).Device;
             using var trainSet = FeatureSet.Extract(new BatchLoader(splits.Train, TrainRun.EvaluationLoaderOptions(config, 256)), probe.Features,
-                progress, "linear probe: training features");
-            using var valSet = FeatureSet.Extract(validation, probe.Features, progress, "linear probe: validation features");
+                progress, "linear probe: training features", device);
+            using var valSet = FeatureSet.Extract(validation, probe.Features, progress, "linear probe: validation features", device);
             double best = LinearProbeTrainer.Fit(probe.Head, hierarchy, trainSet, valSet,
                 new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
@@ -150,7 +151,7 @@ public static class VisionLanguageMethods
         });
         trainer.Fit(new HgclipTask(hg), train, _ =>
         {
-            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate");
+            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device);
             return EpochValidation.FromLevels(m.Levels);
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);

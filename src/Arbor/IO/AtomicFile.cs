@@ -4,7 +4,7 @@ namespace Arbor.IO;
 /// Writes files atomically: the content goes to a temporary file beside the target, which is then renamed over it, so a
 /// reader (or a crash) never sees a half-written file.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes through <paramref name="write"/> into a temp file, then renames it to <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write)

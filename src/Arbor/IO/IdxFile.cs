@@ -6,7 +6,7 @@ namespace Arbor.IO;
 /// One IDX array (the MNIST / Fashion-MNIST format): magic 0x00 0x00 type rank, then rank big-endian int32 dimensions,
 /// then the data. Arbor reads only unsigned-byte arrays (type 0x08), raw or gzip-compressed.
 /// </summary>
-public sealed class IdxFile
+internal sealed class IdxFile
 {
     /// <summary>Dimensions, e.g. [60000, 28, 28] for images or [60000] for labels.</summary>
     public int[] Shape { get; }

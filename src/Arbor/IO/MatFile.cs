@@ -5,7 +5,7 @@ using System.Text;
 namespace Arbor.IO;
 
 /// <summary>One MATLAB array: class, dimensions, and its numbers, text, cells or struct fields.</summary>
-public sealed class MatArray
+internal sealed class MatArray
 {
     /// <summary>Variable name (empty inside cells and structs).</summary>
     public string Name { get; init; } = "";
@@ -31,7 +31,7 @@ public sealed class MatArray
 /// (miCOMPRESSED) or not, little-endian. Sparse, object and v7.3 (HDF5) files are refused; any size or type that does not
 /// fit is an error naming the file and the byte offset.
 /// </summary>
-public static class MatFile
+internal static class MatFile
 {
     const int MiInt8 = 1, MiUInt8 = 2, MiInt16 = 3, MiUInt16 = 4, MiInt32 = 5, MiUInt32 = 6, MiSingle = 7, MiDouble = 9,
         MiInt64 = 12, MiUInt64 = 13, MiMatrix = 14, MiCompressed = 15, MiUtf8 = 16;

@@ -4,10 +4,10 @@ using System.Text;
 namespace Arbor.IO;
 
 /// <summary>A NumPy array read from a pickle: dtype string as NumPy spells it ("|u1", "&lt;i8"), shape, raw bytes (C order).</summary>
-public sealed record PickledArray(string DType, long[] Shape, byte[] Data);
+internal sealed record PickledArray(string DType, long[] Shape, byte[] Data);
 
 /// <summary>A Python dict from a pickle; keys are str or bytes (Python 2 str), looked up by their text.</summary>
-public sealed class PickledDict
+internal sealed class PickledDict
 {
     readonly List<(object Key, object? Value)> _items = new();
 
@@ -32,7 +32,7 @@ public sealed class PickledDict
 /// <c>_codecs.encode</c> bytes and plain containers; any other global is refused, so no code ever runs. Malformed input
 /// (truncated, unknown opcode, bad memo index) is an error naming the file and byte offset.
 /// </summary>
-public sealed class PickleReader
+internal sealed class PickleReader
 {
     readonly byte[] _bytes;
     readonly string _file;

@@ -11,7 +11,7 @@ namespace Arbor.IO;
 /// F16, BF16) come back as float32; integer and bool tensors keep their type. Tensors are on the CPU and owned by the
 /// caller (they are created in whatever dispose scope is current).
 /// </summary>
-public static class SafeTensors
+internal static class SafeTensors
 {
     /// <summary>Reads every tensor of a file.</summary>
     public static SafeTensorsContent Read(string path) => Read(SafeTensorsHeader.Read(path), null);
@@ -173,7 +173,7 @@ public static class SafeTensors
 }
 
 /// <summary>Tensors read from safetensors, with the dtype each was stored as. Disposing disposes every tensor.</summary>
-public sealed class SafeTensorsContent : IReadOnlyDictionary<string, Tensor>, IDisposable
+internal sealed class SafeTensorsContent : IReadOnlyDictionary<string, Tensor>, IDisposable
 {
     readonly Dictionary<string, Tensor> _tensors;
     readonly Dictionary<string, string> _storedDTypes;

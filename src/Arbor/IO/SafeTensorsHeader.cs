@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Arbor.IO;
 
 /// <summary>One tensor's entry in a safetensors header: stored dtype, shape, and byte range in the data section.</summary>
-public sealed record SafeTensorsEntry(string Name, string DType, long[] Shape, long Begin, long End)
+internal sealed record SafeTensorsEntry(string Name, string DType, long[] Shape, long Begin, long End)
 {
     /// <summary>Number of elements (1 for a scalar).</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
@@ -17,7 +17,7 @@ public sealed record SafeTensorsEntry(string Name, string DType, long[] Shape, l
 /// the entries tile the data section exactly: sorted by offset they start at 0, leave no gap, do not overlap, and end at
 /// the end of the file. Reading a tensor after this can never go out of bounds.
 /// </summary>
-public sealed class SafeTensorsHeader
+internal sealed class SafeTensorsHeader
 {
     /// <summary>Largest header accepted (the format's own reference implementation uses 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -54,9 +54,12 @@ public static class Checkpoint
 
     /// <summary>
     /// Loads a checkpoint into <paramref name="model"/> (strictly: every key and shape must match) after checking its
-    /// identity; restores the optimiser state when given one. Returns the stored progress (null if none).
+    /// identity. Returns the stored progress (null if none).
     /// </summary>
-    public static TrainingProgress? Load(string path, nn.Module model, CheckpointIdentity expected, ParameterOptimizer? optimizer = null)
+    public static TrainingProgress? Load(string path, nn.Module model, CheckpointIdentity expected) => Load(path, model, expected, null);
+
+    /// <summary>As <see cref="Load(string, nn.Module, CheckpointIdentity)"/>, also restoring the optimiser's state when given one.</summary>
+    internal static TrainingProgress? Load(string path, nn.Module model, CheckpointIdentity expected, ParameterOptimizer? optimizer)
     {
         if (!File.Exists(path)) throw new ArborException("checkpoint not found", path);
         using var content = SafeTensors.Read(path);

@@ -55,6 +55,8 @@ public sealed class Trainer
         using var optimizer = OptimizerFactory.Create(_options.Optimizer, task.TrainableParameters, _options.LearningRate,
             _options.WeightDecay, _options.Momentum);
 
+        // Batches come from the loader on the CPU; each step moves its batch to the model's device.
+        var device = task.TrainableParameters.FirstOrDefault()?.device ?? ComputeDevice.Of(task.Model);
         var history = new List<EpochRecord>();
         int startEpoch = 0, step = 0, bestEpoch = -1;
         double bestScore = double.NegativeInfinity;
@@ -103,7 +105,7 @@ public sealed class Trainer
                     _cancel.ThrowIfCancellationRequested();
                     optimizer.LearningRate = RateAt(step);
                     optimizer.ZeroGrad();
-                    var loss = task.Loss(batch);
+                    var loss = task.Loss(batch.To(device));
                     float value = loss.item<float>();
                     if (!float.IsFinite(value))
                         throw new ArborException($"training diverged: loss is {value} at epoch {epoch + 1}, step {batches + 1}; lower --lr");

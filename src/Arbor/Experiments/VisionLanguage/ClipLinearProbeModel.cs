@@ -36,6 +36,13 @@ public sealed class ClipLinearProbeModel : nn.Module, IHierarchicalModel
 
     nn.Module IHierarchicalModel.Module => this;
 
+    /// <summary>Moves the heads and the frozen CLIP.</summary>
+    public void MoveTo(Device device)
+    {
+        this.to(device);
+        Clip.to(device);
+    }
+
     /// <summary>Frozen image features [B, P].</summary>
     public Tensor Features(Tensor images) => Clip.EncodeImage(images);
 

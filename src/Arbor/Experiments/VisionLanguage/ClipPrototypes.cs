@@ -64,7 +64,7 @@ public static class ClipPrototypes
         {
             progress.Line($"prototypes: frozen CLIP features of {train.Count} training images");
             var loader = new BatchLoader(train, TrainRun.EvaluationLoaderOptions(config, 256));
-            using var set = FeatureSet.Extract(loader, x => clip.EncodeImage(x), progress, "prototypes");
+            using var set = FeatureSet.Extract(loader, x => clip.EncodeImage(x), progress, "prototypes", ComputeDevice.Of(clip));
             return PrototypeBank.Compute(hierarchy, set.Features, set.Leaves, source: train.Name);
         }, out bool hit, [hierarchy.Nodes.Count, clip.Config.ProjectionDim]);
         if (hit) progress.Line($"prototypes: loaded from the cache ({cache.PathFor(key)})");

@@ -23,7 +23,7 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
     readonly HgclipHead head;
     readonly Tensor? prototypes;
 #pragma warning restore IDE1006
-    readonly FrozenClip _frozen;
+    FrozenClip _frozen;
 
     /// <summary>The frozen CLIP and the tensors derived from it once; kept out of the module's fields on purpose.</summary>
     sealed class FrozenClip(ClipModel clip, Tensor nodeTokens, Tensor? fixedText) : IDisposable
@@ -31,6 +31,17 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
         public ClipModel Clip { get; } = clip;
         public Tensor NodeTokens { get; } = nodeTokens;     // [N, L'] prompts of every node (placeholders when prompted)
         public Tensor? FixedText { get; } = fixedText;      // [N, P] frozen text features when the text prompt is off
+
+        /// <summary>CLIP moved in place; the derived tensors replaced by copies on the device (the old ones disposed).</summary>
+        public FrozenClip MoveTo(Device device)
+        {
+            Clip.to(device);
+            var moved = new FrozenClip(Clip, NodeTokens.to(device).DetachFromDisposeScope(), FixedText?.to(device).DetachFromDisposeScope());
+            NodeTokens.Dispose();
+            FixedText?.Dispose();
+            return moved;
+        }
+
         public void Dispose()
         {
             Clip.Dispose();
@@ -108,6 +119,16 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
 
     nn.Module IHierarchicalModel.Module => this;
 
+    /// <summary>CLIP's device: the model's, even when no part trains.</summary>
+    public Device Device => Clip.LogitScale.device;
+
+    /// <summary>Moves the trainable parts, the prototypes, the frozen CLIP and its token and text tables.</summary>
+    public void MoveTo(Device device)
+    {
+        this.to(device);
+        _frozen = _frozen.MoveTo(device);
+    }
+
     /// <summary>The parameters training updates: prompts and graph encoders (CLIP is not part of the module).</summary>
     public IReadOnlyList<Parameter> TrainableParameters => parameters().Where(q => q.requires_grad).ToArray();
 
@@ -130,7 +151,7 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
     {
         var prompts = visual_prompt?.Prompts();
         return head.ImageGraph is null
-            ? new ClipVisionOutput(Clip.EncodeImage(images, prompts), empty(0))
+            ? new ClipVisionOutput(Clip.EncodeImage(images, prompts), empty(0, device: images.device))
             : Clip.EncodeImageWithTokens(images, prompts);
     }
 

@@ -9,7 +9,7 @@ namespace Arbor.Models.Clip;
 /// wrong result. Policy (docs/input-policies.md): pixels must be floating point and finite; token ids must be integers
 /// inside the vocabulary, and every row must hold the end-of-text token the model pools at.
 /// </summary>
-public static class ClipTensorInputs
+internal static class ClipTensorInputs
 {
     /// <summary>The name <c>pixel_values</c> as float32 [B, C, H, W] matching the vision tower.</summary>
     public static Tensor Pixels(SafeTensorsContent file, string path, ClipConfig config, string name = "pixel_values")

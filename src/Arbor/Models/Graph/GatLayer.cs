@@ -86,6 +86,7 @@ public sealed class GatLayer : nn.Module<Tensor, GraphNeighbours, Tensor>
             throw new ArgumentException(
                 $"GAT input must be [N={graph.NodeCount}, {InFeatures}] or [B, N, {InFeatures}], got [{string.Join(", ", features.shape)}]");
         using var scope = torch.NewDisposeScope();
+        graph = graph.On(features.device);
         long n = graph.NodeCount;
         var prefix = features.shape[..^1];                                     // [(B,) N]
         var z = fc.forward(features).view([.. prefix, Heads, OutFeatures]);    // [(B,) N, H, out]

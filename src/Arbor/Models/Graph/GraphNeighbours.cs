@@ -42,6 +42,34 @@ public sealed class GraphNeighbours : IDisposable
     /// </summary>
     public Tensor? LogMultiplicity { get; }
 
+    // The tables on other devices than the one they were built on, made once on first use (see On).
+    readonly Dictionary<string, GraphNeighbours> _onDevice = new();
+
+    GraphNeighbours(GraphNeighbours source, Device device)
+    {
+        (NodeCount, MaxInDegree, UseDense) = (source.NodeCount, source.MaxInDegree, source.UseDense);
+        EdgeMask = source.EdgeMask.to(device).DetachFromDisposeScope();
+        Sources = source.Sources.to(device).DetachFromDisposeScope();
+        SourceMask = source.SourceMask.to(device).DetachFromDisposeScope();
+        FlatSources = source.FlatSources.to(device).DetachFromDisposeScope();
+        LogMultiplicity = source.LogMultiplicity?.to(device).DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// The same graph with its tables on <paramref name="device"/> (the features' device): this object when they are
+    /// already there, else a copy made once and owned (disposed) by this object.
+    /// </summary>
+    public GraphNeighbours On(Device device)
+    {
+        if (Training.ComputeDevice.Same(Sources.device, device)) return this;
+        var key = device.ToString();
+        lock (_onDevice)
+        {
+            if (!_onDevice.TryGetValue(key, out var copy)) _onDevice[key] = copy = new GraphNeighbours(this, device);
+            return copy;
+        }
+    }
+
     /// <param name="adjacency">Float or bool [N, N] with <c>adj[dst, src] ≠ 0</c> for an edge src → dst; a value above 1
     /// counts that many parallel edges.</param>
     /// <param name="aggregation">Gather, dense, or chosen from the degree (default).</param>
@@ -93,6 +121,7 @@ public sealed class GraphNeighbours : IDisposable
 
     public void Dispose()
     {
+        foreach (var copy in _onDevice.Values) copy.Dispose();
         EdgeMask.Dispose();
         Sources.Dispose();
         SourceMask.Dispose();

@@ -6,7 +6,7 @@ namespace Arbor.Training.Optimizers;
 /// AdamW as torch.optim.AdamW: p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
 /// p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε).
 /// </summary>
-public sealed class AdamWOptimizer : ParameterOptimizer
+internal sealed class AdamWOptimizer : ParameterOptimizer
 {
     readonly double _beta1, _beta2, _eps, _weightDecay;
     readonly Tensor[] _m, _v;

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 namespace Arbor.Training.Optimizers;
 
 /// <summary>Creates an optimiser by name ("sgd", "adamw").</summary>
-public static class OptimizerFactory
+internal static class OptimizerFactory
 {
     public static IReadOnlyList<string> Names { get; } = new[] { "sgd", "adamw" };
 

@@ -9,7 +9,7 @@ namespace Arbor.Training.Optimizers;
 /// optimisers keep state that is awkward to serialise alongside the model; these are short and exact to PyTorch's
 /// update rules.)
 /// </summary>
-public abstract class ParameterOptimizer : IDisposable
+internal abstract class ParameterOptimizer : IDisposable
 {
     protected readonly IReadOnlyList<TorchSharp.Modules.Parameter> Parameters;
 

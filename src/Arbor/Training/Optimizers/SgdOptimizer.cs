@@ -6,7 +6,7 @@ namespace Arbor.Training.Optimizers;
 /// SGD with momentum and (coupled) weight decay, as torch.optim.SGD: g ← g + wd·p; b ← μ·b + g (b = g on the first step);
 /// p ← p − lr·b (Nesterov: p ← p − lr·(g + μ·b)).
 /// </summary>
-public sealed class SgdOptimizer : ParameterOptimizer
+internal sealed class SgdOptimizer : ParameterOptimizer
 {
     readonly double _momentum, _weightDecay;
     readonly bool _nesterov;
