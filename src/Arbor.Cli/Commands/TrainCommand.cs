@@ -21,6 +21,9 @@ internal static class TrainCommand
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
+        var imageEncoder = new Option<string?>("--image-encoder") { Description = $"Pretrained image tower instead of --clip for hgclip | coop | linear-probe: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.ImageNames)}" };
+        var textEncoder = new Option<string?>("--text-encoder") { Description = $"Pretrained text tower with --image-encoder: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.TextNames)}" };
+        var fineTuneImage = new Option<bool>("--finetune-image") { Description = "Train the --image-encoder tower too (default: frozen, its encodings cached)" };
         var parts = new Option<string?>("--parts") { Description = "HGCLIP parts: text-prompt,text-graph,visual-prompt,visual-graph | all | none (default all)" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default: the method's)" };
         var batch = SharedOptions.BatchSize("Batch size (default: the method's)");
@@ -40,7 +43,7 @@ internal static class TrainCommand
         var json = SharedOptions.Json("Print the test metrics as JSON (metrics.json) instead of a table");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same options; --epochs may be raised)" };
         var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files into <out>/tensorboard" };
-        var imageSize = new Option<int?>("--image-size") { Description = "Image side in pixels the model sees (default: the dataset's size, the size all its images share, or 224)" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Image side in pixels the model sees (default: the dataset's size, the size all its images share, or 224; pretrained towers take multiples of 32 from 64)" };
         var channels = new Option<int?>("--channels") { Description = "Input channels: 1 (grayscale) or 3 (RGB) (default: the dataset's; 3 for image files)" };
         var normalization = new Option<string?>("--normalization") { Description = "Input normalisation: data (mean/std of the training images; default for your own images) | imagenet | clip | fashion-mnist | cifar-100 | symmetric | none" };
         var resize = new Option<string?>("--resize") { Description = "How images become squares: shorter-side-center-crop (default) | stretch" };
@@ -49,7 +52,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
-            method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, parts, epochs, batch, lr, optimizer,
+            method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
             resize, skipBad, decoding, output, force, resume, tensorBoard, json, device,
         };
@@ -77,6 +80,9 @@ internal static class TrainCommand
                 // Unset (not the option's display default) so a recipe can choose: the HGCLIP reference's is "stretch".
                 ClipPreprocessing = result.GetValue(clip) is null || result.GetResult(clipPreprocess) is not { Implicit: false }
                     ? null : result.GetValue(clipPreprocess),
+                ImageEncoder = result.GetValue(imageEncoder),
+                TextEncoder = result.GetValue(textEncoder),
+                FineTuneImage = result.GetValue(fineTuneImage) ? true : null,
                 Parts = result.GetValue(parts),
                 Epochs = result.GetValue(epochs),
                 BatchSize = result.GetValue(batch),

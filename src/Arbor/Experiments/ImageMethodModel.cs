@@ -15,12 +15,12 @@ namespace Arbor.Experiments;
 public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
 {
     // Field names are the checkpoint's key prefixes.
-    readonly ResNet backbone;
+    readonly ImageBackbone backbone;
     readonly nn.Module<Tensor, Tensor[]> head;
     readonly ProjectionHead? projection;
     readonly ContrastiveObjective? objective;
 
-    public ResNet Backbone => backbone;
+    public ImageBackbone Backbone => backbone;
     public nn.Module<Tensor, Tensor[]> Head => head;
     public ProjectionHead? Projection => projection;
     public ContrastiveObjective? Objective => objective;

@@ -47,7 +47,8 @@ public sealed class TrainRun
         NativeMemoryTuning.Apply();
         var progress = options.Progress;
         NativeLogging.SilenceNnpack();
-        var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress) : (Resolve(requested), false);
+        var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress)
+            : (Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested), false);
         RunValidation.CheckOptions(config);
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
@@ -58,6 +59,8 @@ public sealed class TrainRun
         if (config.ImageSize is null || config.Mean is null)
             config = defaults.Family == MethodFamily.VisionLanguage
                 ? VisionLanguageMethods.ResolveInput(config, splits)
+                : Models.Vision.Backbones.IsPretrained(config.Backbone)
+                ? config with { Channels = 3, ImageSize = config.ImageSize ?? 224, Normalization = Normalization.None.Name }
                 : RunValidation.ResolveInput(config, splits, check, progress);
         RunValidation.CheckData(config, splits);
         manual_seed(config.Seed);
@@ -277,7 +280,7 @@ public sealed class TrainRun
     /// <summary>Loader options for evaluation and feature extraction: no augmentation, no shuffling, the run's geometry.</summary>
     /// <remarks>CLIP methods read images through the CLIP folder's own preprocessing (<see cref="VisionLanguageMethods.Preprocessor"/>).</remarks>
     public static BatchLoaderOptions EvaluationLoaderOptions(RunConfig config, int batchSize) =>
-        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage
+        MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage && !VisionLanguage.DualEncoderMethods.Applies(config)
             ? new() { BatchSize = batchSize, Shuffle = false, Prefetch = 1, Preprocessor = VisionLanguageMethods.Preprocessor(config) }
             : new()
             {

@@ -26,6 +26,7 @@ public static class VisionLanguageMethods
     /// </summary>
     public static RunConfig ResolveInput(RunConfig config, DatasetSplits splits)
     {
+        if (DualEncoderMethods.Applies(config)) return DualEncoderMethods.ResolveInput(config, splits);
         var method = config.Method;
         if (string.IsNullOrWhiteSpace(config.ClipPath))
             throw new ArborException($"method '{method}' needs a CLIP checkpoint: pass --clip DIR (a Hugging Face CLIP folder with " +
@@ -69,6 +70,7 @@ public static class VisionLanguageMethods
     /// <summary>Builds the model (CLIP loaded from config.ClipPath, frozen; trainable parts freshly initialised).</summary>
     public static IHierarchicalModel Create(RunConfig config, ClassHierarchy hierarchy)
     {
+        if (DualEncoderMethods.Applies(config)) return DualEncoderMethods.Create(config, hierarchy);
         if (string.IsNullOrWhiteSpace(config.ClipPath))
             throw new ArborException($"the run config of method '{config.Method}' has no clip_path");
         var clip = ClipModel.Load(config.ClipPath);
@@ -117,6 +119,11 @@ public static class VisionLanguageMethods
     public static void Train(RunConfig config, IHierarchicalModel model, DatasetSplits splits, Trainer trainer,
         Trainer.CheckpointPlan plan, ProgressReporter progress)
     {
+        if (DualEncoderMethods.Applies(config))
+        {
+            DualEncoderMethods.Train(config, model, splits, trainer, plan, progress);
+            return;
+        }
         var hierarchy = splits.Hierarchy;
         var validation = new BatchLoader(splits.Validation, TrainRun.EvaluationLoaderOptions(config, 256));
         if (model is ClipLinearProbeModel probe)
@@ -161,7 +168,7 @@ public static class VisionLanguageMethods
     }
 
     /// <summary>Fails, naming them, when classes of the training split have no image (HGCLIP's prototypes need one each).</summary>
-    static void CheckEveryClassHasImages(ImageDataset train)
+    internal static void CheckEveryClassHasImages(ImageDataset train)
     {
         var hierarchy = train.Hierarchy;
         var counts = train.CountPerLeaf();

@@ -23,6 +23,12 @@ public sealed record RunConfig
     /// <summary>CLIP image preprocessing convention: "hf" (Hugging Face, the default) or "openai" (OpenAI/torchvision).</summary>
     public string? ClipPreprocessing { get; init; }
     public string? Parts { get; init; }
+    /// <summary>Image tower from the encoder registry (dual-encoder vision-language methods), e.g. resnet18-imagenet.</summary>
+    public string? ImageEncoder { get; init; }
+    /// <summary>Text tower from the encoder registry, e.g. minilm.</summary>
+    public string? TextEncoder { get; init; }
+    /// <summary>Train the image tower with the rest (default: frozen, encodings cached).</summary>
+    public bool? FineTuneImage { get; init; }
     public int? Epochs { get; init; }
     public int? BatchSize { get; init; }
     public double? LearningRate { get; init; }

@@ -1,19 +1,67 @@
+using Arbor.Models.Encoders;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace Arbor.Models.Vision;
+
+/// <summary>An image backbone of the image methods: images [B, C, H, W] → features [B, FeatureDim].</summary>
+public abstract class ImageBackbone(string name) : nn.Module<Tensor, Tensor>(name)
+{
+    /// <summary>Length of the feature vector.</summary>
+    public abstract int FeatureDim { get; }
+}
+
+/// <summary>
+/// A pretrained image tower of the <see cref="EncoderRegistry"/> as a backbone (e.g. <c>resnet18-imagenet</c>): its
+/// pooled features, its weights trainable (fine-tuning) and in the state dict under <c>tower</c>. Grey-scale input is
+/// repeated to the three channels the tower was trained on.
+/// </summary>
+public sealed class PretrainedBackbone : ImageBackbone
+{
+#pragma warning disable IDE1006 // state-dict names
+    readonly nn.Module tower;
+#pragma warning restore IDE1006
+    readonly IImageEncoder _encoder;
+
+    public PretrainedBackbone(IImageEncoder encoder) : base("pretrained_backbone")
+    {
+        _encoder = encoder;
+        tower = encoder.Module;
+        RegisterComponents();
+    }
+
+    public override int FeatureDim => _encoder.Width;
+
+    /// <summary>The tower.</summary>
+    public IImageEncoder Encoder => _encoder;
+
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var rgb = images.shape[1] == 1 ? images.expand(-1, 3, -1, -1) : images;
+        return _encoder.Encode(rgb).Features.MoveToOuterDisposeScope();
+    }
+}
 
 /// <summary>Backbones by name, for the CLI's <c>--backbone</c> option.</summary>
 public static class Backbones
 {
-    /// <summary>Names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "resnet18", "resnet20" };
+    /// <summary>Names accepted by <see cref="Create"/>: the scratch ResNets and the registry's pretrained image towers.</summary>
+    public static IReadOnlyList<string> Names { get; } = new[] { "resnet18", "resnet20" }.Concat(EncoderRegistry.ImageNames).ToArray();
+
+    /// <summary>True for a pretrained tower (which wants 3-channel [0, 1] input at its own size).</summary>
+    public static bool IsPretrained(string? name) => EncoderRegistry.IsImageTower(name);
 
     /// <summary>
-    /// A freshly initialised backbone: "resnet18" (CIFAR-stem ResNet-18, 512-d features) or "resnet20" (CIFAR ResNet-20,
-    /// 64-d features), case-insensitive. An unknown name is an <see cref="ArborException"/> listing the valid ones.
+    /// A backbone: "resnet18" (CIFAR-stem ResNet-18, 512-d features) or "resnet20" (CIFAR ResNet-20, 64-d features),
+    /// freshly initialised, or a pretrained tower such as "resnet18-imagenet" (weights from its package),
+    /// case-insensitive. An unknown name is an <see cref="ArborException"/> listing the valid ones.
     /// </summary>
-    public static ResNet Create(string name, int inChannels)
+    public static ImageBackbone Create(string name, int inChannels)
     {
         if (inChannels is not (1 or 3))
             throw new ArborException($"backbones take 1- or 3-channel images, not {inChannels} channels");
+        if (IsPretrained(name)) return new PretrainedBackbone(EncoderRegistry.CreateImage(name));
         return name.Trim().ToLowerInvariant() switch
         {
             "resnet18" or "resnet-18" => ResNet.ResNet18Cifar(inChannels),

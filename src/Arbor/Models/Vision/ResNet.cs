@@ -11,14 +11,14 @@ namespace Arbor.Models.Vision;
 /// classifier: contrastive methods put a projection head on top, the baselines a per-level linear head.
 /// Accepts 1- or 3-channel input (chosen at construction) of any size ≥ 8 px.
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>
+public sealed class ResNet : ImageBackbone
 {
     readonly Conv2d stem;
     readonly BatchNorm2d stem_bn;
     readonly ModuleList<BasicBlock> blocks;
 
     /// <summary>Length of the pooled feature vector (the width of the last stage).</summary>
-    public int FeatureDim { get; }
+    public override int FeatureDim { get; }
 
     /// <summary>Input channels (1 for grey-scale, 3 for colour).</summary>
     public int InChannels { get; }
