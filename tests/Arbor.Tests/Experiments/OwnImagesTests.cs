@@ -73,8 +73,9 @@ public class OwnImagesTests
 
         var trained = CliHarness.Run(Train("--skip-bad-images"));
         Assert.True(trained.Code == 0, trained.Err + trained.Out);
-        Assert.Contains("1 bad, skipped", trained.Out);
-        Assert.Contains("16×16 px (--image-size)", trained.Out);
+        // Progress and data notes go to standard error (standard output keeps the results).
+        Assert.Contains("1 bad, skipped", trained.Out + trained.Err);
+        Assert.Contains("16×16 px (--image-size)", trained.Out + trained.Err);
         Assert.Contains(corrupt, File.ReadAllText(Path.Combine(run, "skipped-images.txt")));
         var card = File.ReadAllText(Path.Combine(run, "README.md"));
         Assert.Contains("--skip-bad-images", card);

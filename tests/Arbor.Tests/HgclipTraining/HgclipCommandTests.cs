@@ -13,6 +13,9 @@ namespace Arbor.Tests.HgclipTraining;
 /// `arbor train` for the CLIP methods: one command per row of the paper's ablation and per baseline (one epoch on a tiny
 /// image-folder set, so they take a second or two each), and the bad inputs each give a clear error and no run folder.
 /// </summary>
+// Alone: the resume tests compare metrics byte for byte, and parallel classes change torch's process-wide thread count
+// (set per run), which changes floating-point reduction order.
+[Collection(ProcessWideStateCollection.Name)]
 public sealed class HgclipCommandTests : IDisposable
 {
     readonly TempFolder _tmp = TestPaths.NewTempFolder();
