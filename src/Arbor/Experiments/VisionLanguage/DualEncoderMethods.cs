@@ -41,6 +41,8 @@ public static class DualEncoderMethods
         string? text = string.IsNullOrWhiteSpace(config.TextEncoder) ? null : EncoderRegistry.CanonicalText(config.TextEncoder);
         if (method != "linear-probe" && text is null)
             throw new ArborException($"method '{method}' on --image-encoder needs a text tower too: pass --text-encoder ({string.Join(", ", EncoderRegistry.TextNames)})");
+        if (Methods.Prompting.Baselines.PromptBaselineOptions.Parse(method) is not null)
+            throw new ArborException($"method '{method}' prompts a CLIP's towers: pass --clip DIR instead of --image-encoder");
         if (method is "vpt" or "ivlp")
             throw new ArborException($"method '{method}' prompts a transformer image tower; '{image}' is a CNN (use hgclip, coop or linear-probe)");
         string? parts = null;
