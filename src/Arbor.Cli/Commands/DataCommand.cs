@@ -82,14 +82,21 @@ internal static class DataCommand
     static Command Info()
     {
         var args = new DatasetArgs();
+        var json = SharedOptions.Json("Print JSON: source, levels, image size, and per split its images and images per class at every level");
         var command = new Command("info", "Counts per split and per level, image size, and where the data comes from.");
         args.AddTo(command);
+        command.Options.Add(json);
         command.SetAction(r =>
         {
             var splits = args.Open(r);
             var o = CommandOutput.Out(r);
             var h = splits.Hierarchy;
             var shape = splits.Train.FixedShape;
+            if (r.GetValue(json))
+            {
+                o.WriteLine(InfoJson(r.GetValue(args.Name)!, splits));
+                return 0;
+            }
             o.WriteLine($"dataset: {r.GetValue(args.Name)}");
             o.WriteLine($"source: {splits.Description}");
             o.WriteLine($"hierarchy: {h.Name}, {h.Depth} levels: " +
@@ -189,6 +196,29 @@ internal static class DataCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>`data info --json`: what the text shows, with every class's count (arrays indexed by class id).</summary>
+    static string InfoJson(string dataset, DatasetSplits splits)
+    {
+        var h = splits.Hierarchy;
+        var shape = splits.Train.FixedShape;
+        var levels = Enumerable.Range(1, h.Depth).ToArray();
+        var document = new
+        {
+            dataset,
+            source = splits.Description,
+            hierarchy = h.Name,
+            levels = levels.Select(l => new { level = l, name = h.LevelNames[l - 1], classes = h.ClassesAt(l), names = h.NodesAt(l).Select(n => n.Name) }),
+            image_size = shape is { } s ? new { channels = s.Channels, height = s.Height, width = s.Width } : null,
+            splits = new[] { ("train", splits.Train), ("validation", splits.Validation), ("test", splits.Test) }.Select(split => new
+            {
+                name = split.Item1,
+                images = split.Item2.Count,
+                images_per_class = levels.Select(l => split.Item2.CountPerClass(l)),
+            }),
+        };
+        return System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
     static IEnumerable<string> LabelPath(ImageDataset d, int index)
