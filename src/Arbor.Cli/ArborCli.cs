@@ -32,6 +32,7 @@ public static class ArborCli
         root.Subcommands.Add(CompareCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(DistributedCommand.Build());
         return root;
     }
 
