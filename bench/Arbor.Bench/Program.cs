@@ -5,6 +5,7 @@ using Arbor.Bench;
 Arbor.NativeMemoryTuning.Apply();
 var root = new RootCommand("Arbor benchmarks: throughput and memory. Build with -c Release.");
 root.Subcommands.Add(DataBench.Build());
+root.Subcommands.Add(MatmulBench.Build());
 root.Subcommands.Add(ClipBench.Build());
 root.Subcommands.Add(TrainBench.Build());
 root.Subcommands.Add(HgclipBench.Build());
