@@ -18,15 +18,19 @@ internal static class EvalCommand
         var clip = new Option<string?>("--clip") { Description = "The CLIP folder of a CLIP method's run, when it moved (its content must match the run's)" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode instead of stopping" };
         var device = DeviceOption.Create();
+        var precision = PrecisionOption.Create("the run's own");
         var command = new Command("eval", "Evaluate a trained run; writes eval-<dataset>-<split>-<decoding>.json in the run folder.")
         {
-            run, dataset, split, decoding, json, clip, skipBad, device,
+            run, dataset, split, decoding, json, clip, skipBad, device, precision,
         };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
             var decode = DecodingNames.Parse(result.GetValue(decoding)!);
-            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device));
+            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device),
+                PrecisionOption.Get(result, precision));
+            if (result.GetValue(precision) is not null || trained.Precision.Precision != Training.Precision.Fp32)
+                CommandOutput.Progress(result).Line(trained.Precision.ToString());
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,
                 CommandOutput.Progress(result), result.GetValue(skipBad));

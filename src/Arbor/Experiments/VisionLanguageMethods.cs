@@ -76,6 +76,7 @@ public static class VisionLanguageMethods
         var clip = ClipModel.Load(config.ClipPath);
         try
         {
+            clip.CastFrozen(ComputePrecision.Resolve(config.Precision).FrozenType);
             if (config.Method == "linear-probe") return new ClipLinearProbeModel(clip, hierarchy);
             var tokenizer = ClipTokenizer.Load(config.ClipPath);
             return new HgclipModel(clip, tokenizer, hierarchy, ModelOptions(config));

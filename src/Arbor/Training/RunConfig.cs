@@ -102,6 +102,11 @@ public sealed record RunConfig
     public int? TrainLimit { get; init; }
     public int Seed { get; init; } = 0;
     public int Threads { get; init; } = 0;
+    /// <summary>
+    /// What the frozen towers computed in: "fp32" or "bf16" (docs/precision.md). <c>--precision auto</c> is resolved before it
+    /// is written, so the file records what ran; null (older runs) is fp32.
+    /// </summary>
+    public string? Precision { get; init; }
 
     /// <summary>The input normalisation the run's model expects (null until resolved).</summary>
     public Arbor.Data.Normalization? InputNormalization() =>
