@@ -36,13 +36,13 @@ internal static class ClipBench
         var textBatch = new Option<int>("--text-batch") { DefaultValueFactory = _ => 64 };
         var iterations = new Option<int>("--iterations") { Description = "timed batches per tower", DefaultValueFactory = _ => 4 };
         var ops = new Option<bool>("--ops") { Description = "also time each op of one block of each tower, back to back" };
-        var precision = PrecisionOption.Create();
+        var precision = Cli.Commands.PrecisionOption.Create();
         var command = new Command("clip", "CLIP image- and text-tower throughput (inference mode)")
         {
             clip, threads, imageBatch, textBatch, iterations, ops, precision,
         };
         command.SetAction(result => Run(result.GetValue(clip), result.GetValue(threads), result.GetValue(imageBatch),
-            result.GetValue(textBatch), result.GetValue(iterations), result.GetValue(ops), PrecisionOption.Get(result, precision)));
+            result.GetValue(textBatch), result.GetValue(iterations), result.GetValue(ops), ComputePrecision.Resolve(Cli.Commands.PrecisionOption.Get(result, precision))));
         return command;
     }
 
