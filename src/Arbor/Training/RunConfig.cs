@@ -79,6 +79,8 @@ public sealed record RunConfig
     public string? ProbeRecipe { get; init; }
     /// <summary>Image side the model sees (resolved at training time from the data).</summary>
     public int? ImageSize { get; init; }
+    /// <summary>Point clouds: points per cloud the model sees (default 1,024; resolved at training time from the data).</summary>
+    public int? Points { get; init; }
     /// <summary>Input channels the model sees (resolved at training time from the data).</summary>
     public int? Channels { get; init; }
     /// <summary>
