@@ -32,11 +32,33 @@ internal static class DataCommand
         public readonly Option<string[]> TrainStyles = new("--train-styles") { Description = "Emoji: styles of the training pool.", AllowMultipleArgumentsPerToken = true };
         public readonly Option<bool> AllowOutsidePaths = SharedOptions.AllowOutsidePaths();
         public readonly Option<int?> Points = SharedOptions.Points();
+        public readonly Option<int?> ImageSize = SharedOptions.ImageSize(SharedOptions.DatasetInputDefaults);
+        public readonly Option<int?> Channels = SharedOptions.Channels(SharedOptions.DatasetChannelDefaults);
 
         public void AddTo(Command c)
         {
             c.Arguments.Add(Name);
-            foreach (var o in new Option[] { Root, Hierarchy, Seed, ValidationFraction, TestStyle, TrainStyles, AllowOutsidePaths, Points }) c.Options.Add(o);
+            foreach (var o in new Option[] { Root, Hierarchy, Seed, ValidationFraction, TestStyle, TrainStyles, AllowOutsidePaths, ImageSize, Channels, Points })
+                c.Options.Add(o);
+        }
+
+        /// <summary>
+        /// The input `arbor train` would give a model with the same --image-size/--channels: when the size is neither
+        /// given nor the dataset's own, every image file is decoded once to find a size they share (progress on stderr).
+        /// </summary>
+        public (int Size, int Channels, string Why, ImageCheck? Check) Input(ParseResult r, DatasetSplits splits)
+        {
+            int? size = r.GetValue(ImageSize), channels = r.GetValue(Channels);
+            Experiments.RunValidation.CheckGeometry(size, channels);
+            ImageCheck? check = null;
+            if (size is null && splits.Train.FixedShape is null)
+            {
+                var err = CommandOutput.Err(r);
+                check = ImageFileCheck.Run(splits, skipBad: true, statistics: false,
+                    (done, total) => { if (done % 4096 == 0) err.WriteLine($"checking image files: {done:N0}/{total:N0}"); });
+            }
+            var (s, c, why) = Experiments.RunValidation.ResolveGeometry(size, channels, splits, check?.CommonSize);
+            return (s, c, why, check);
         }
 
         public DatasetSplits Open(ParseResult r)
@@ -62,14 +84,21 @@ internal static class DataCommand
     static Command Info()
     {
         var args = new DatasetArgs();
+        var json = SharedOptions.Json("Print JSON: source, levels, image size, and per split its images and images per class at every level");
         var command = new Command("info", "Counts per split and per level, image size, and where the data comes from.");
         args.AddTo(command);
+        command.Options.Add(json);
         command.SetAction(r =>
         {
             var splits = args.Open(r);
             var o = CommandOutput.Out(r);
             var h = splits.Hierarchy;
             var shape = splits.Train.FixedShape;
+            if (r.GetValue(json))
+            {
+                o.WriteLine(InfoJson(r.GetValue(args.Name)!, splits));
+                return 0;
+            }
             o.WriteLine($"dataset: {r.GetValue(args.Name)}");
             o.WriteLine($"source: {splits.Description}");
             o.WriteLine($"hierarchy: {h.Name}, {h.Depth} levels: " +
@@ -77,7 +106,12 @@ internal static class DataCommand
             if (splits.Train.Resolve(0).Source is Arbor.Data.Points.PointCloudDataset clouds)
                 o.WriteLine($"point clouds: {clouds.PointsPerCloud} points per cloud (x, y, z; y up), in the unit sphere");
             else
+            {
                 o.WriteLine($"image size: {(shape is { } s ? $"{s.Channels}×{s.Height}×{s.Width}" : "varies (decoded from files)")}");
+                var (size, channels, why, check) = args.Input(r, splits);
+                if (check is { FilesChecked: > 0 }) o.WriteLine(check.Summary);
+                o.WriteLine($"model input: {size}×{size} px ({why}), {channels} channel{(channels == 1 ? "" : "s")}");
+            }
             var named = new[] { ("train", splits.Train), ("validation", splits.Validation), ("test", splits.Test) };
             o.WriteLine();
             o.WriteLine($"{"split",-12}{"images",10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l => $"  {h.LevelNames[l - 1] + " classes",18}")));
@@ -126,7 +160,14 @@ internal static class DataCommand
             new Random(r.GetValue(args.Seed)).Shuffle(order);
             var indices = order.Take(n).Order().ToArray();
             var file = r.GetValue(outPath)!;
-            bool labelled = ContactSheet.Write(dataset, indices, file);
+            // Asked for a geometry: show the images as a model reads them at it; otherwise as stored.
+            BatchLoaderOptions? input = null;
+            if (r.GetValue(args.ImageSize) is not null || r.GetValue(args.Channels) is not null)
+            {
+                var (size, channels, _, _) = args.Input(r, splits);
+                input = new BatchLoaderOptions { ImageSize = size, Channels = channels };
+            }
+            bool labelled = ContactSheet.Write(dataset, indices, file, input);
             var o = CommandOutput.Out(r);
             o.WriteLine($"source: {splits.Description}");
             o.WriteLine($"wrote {file}: {indices.Length} images of {dataset.Name}");
@@ -162,6 +203,29 @@ internal static class DataCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>`data info --json`: what the text shows, with every class's count (arrays indexed by class id).</summary>
+    static string InfoJson(string dataset, DatasetSplits splits)
+    {
+        var h = splits.Hierarchy;
+        var shape = splits.Train.FixedShape;
+        var levels = Enumerable.Range(1, h.Depth).ToArray();
+        var document = new
+        {
+            dataset,
+            source = splits.Description,
+            hierarchy = h.Name,
+            levels = levels.Select(l => new { level = l, name = h.LevelNames[l - 1], classes = h.ClassesAt(l), names = h.NodesAt(l).Select(n => n.Name) }),
+            image_size = shape is { } s ? new { channels = s.Channels, height = s.Height, width = s.Width } : null,
+            splits = new[] { ("train", splits.Train), ("validation", splits.Validation), ("test", splits.Test) }.Select(split => new
+            {
+                name = split.Item1,
+                images = split.Item2.Count,
+                images_per_class = levels.Select(l => split.Item2.CountPerClass(l)),
+            }),
+        };
+        return System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
     static IEnumerable<string> LabelPath(ImageDataset d, int index)

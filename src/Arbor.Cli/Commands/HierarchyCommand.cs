@@ -19,7 +19,7 @@ internal static class HierarchyCommand
     static Command BuildShow()
     {
         var source = new Argument<string>("hierarchy") { Description = "A built-in name (fashion-mnist, cifar-100) or a hierarchy file." };
-        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON: levels with counts, nodes with global index." };
+        var json = SharedOptions.Json("Print machine-readable JSON: levels with counts, nodes with global index.");
         var depth = new Option<int?>("--depth") { Description = "Print the tree down to this level only (1 = coarsest)." };
         var show = new Command("show", "Print a class hierarchy as an indented tree with class counts per level.")
         {
@@ -41,14 +41,23 @@ internal static class HierarchyCommand
     static Command BuildCheck()
     {
         var file = new Argument<string>("file") { Description = "A hierarchy file (.json, .txt or .csv) or a built-in name." };
+        var json = SharedOptions.Json("Print JSON ({\"ok\": true, \"file\", \"name\", \"levels\"}) instead of the 'ok' line; a problem is still one error line and exit 2");
         var check = new Command("check", "Validate a hierarchy file: prints 'ok: …' and exits 0, or the problem (file, line, node) and exits 2.")
         {
-            file,
+            file, json,
         };
         check.SetAction(result =>
         {
-            var hierarchy = HierarchyLoader.Load(result.GetValue(file)!);
-            CommandOutput.Out(result).WriteLine($"ok: {hierarchy.Depth} levels, counts {Counts(hierarchy)}");
+            var path = result.GetValue(file)!;
+            var hierarchy = HierarchyLoader.Load(path);
+            var output = CommandOutput.Out(result);
+            if (result.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    ok = true, file = path, name = hierarchy.Name,
+                    levels = Enumerable.Range(1, hierarchy.Depth).Select(l => new { level = l, name = hierarchy.LevelNames[l - 1], classes = hierarchy.ClassesAt(l) }),
+                }, new JsonSerializerOptions { WriteIndented = true }));
+            else output.WriteLine($"ok: {hierarchy.Depth} levels, counts {Counts(hierarchy)}");
             return 0;
         });
         return check;

@@ -86,6 +86,30 @@ internal static class SharedOptions
     /// <summary><c>--force</c>.</summary>
     public static Option<bool> Force() => new("--force") { Description = "Overwrite an existing run folder" };
 
+    /// <summary><c>--image-size</c>: the side in pixels the model sees.</summary>
+    public static Option<int?> ImageSize(string defaults) => new("--image-size")
+    {
+        Description = $"Image side in pixels the model sees ({defaults})",
+    };
+
+    /// <summary><c>--channels</c>: 1 (grayscale) or 3 (RGB).</summary>
+    public static Option<int?> Channels(string defaults) => new("--channels")
+    {
+        Description = $"Input channels: 1 (grayscale) or 3 (RGB) ({defaults})",
+    };
+
+    /// <summary>The default of --image-size on commands that read a dataset (train, data info, data preview).</summary>
+    public const string DatasetInputDefaults = "default: the dataset's size, the size all its images share, or 224";
+
+    /// <summary>The default of --channels on commands that read a dataset.</summary>
+    public const string DatasetChannelDefaults = "default: the dataset's; 3 for image files";
+
+    /// <summary>
+    /// The defaults of --image-size / --channels on commands that read a trained run: the run's stored input; a different
+    /// channel count is refused, a different side only where the model accepts one.
+    /// </summary>
+    public const string RunInputDefaults = "default: the run's, from its config.json; another value is refused where the model cannot take it";
+
     /// <summary><c>--threads</c>.</summary>
     public static Option<int> Threads() => new("--threads") { Description = "Torch threads (0: libtorch's default)", DefaultValueFactory = _ => 0 };
 }

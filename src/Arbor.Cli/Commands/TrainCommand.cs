@@ -20,7 +20,7 @@ internal static class TrainCommand
         var allowOutside = SharedOptions.AllowOutsidePaths();
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 | resnet18-imagenet for images, pointnet | dgcnn for point clouds (default: the method's; pointnet on point clouds)" };
         var points = SharedOptions.Points();
-        var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
+        var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | kgcoop | cocoop | maple | promptsrc | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
         var imageEncoder = new Option<string?>("--image-encoder") { Description = $"Pretrained image tower instead of --clip for hgclip | coop | linear-probe: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.ImageNames)}" };
         var textEncoder = new Option<string?>("--text-encoder") { Description = $"Pretrained text tower with --image-encoder: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.TextNames)}" };
@@ -44,18 +44,19 @@ internal static class TrainCommand
         var json = SharedOptions.Json("Print the test metrics as JSON (metrics.json) instead of a table");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same options; --epochs may be raised)" };
         var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files into <out>/tensorboard" };
-        var imageSize = new Option<int?>("--image-size") { Description = "Image side in pixels the model sees (default: the dataset's size, the size all its images share, or 224; pretrained towers take multiples of 32 from 64)" };
-        var channels = new Option<int?>("--channels") { Description = "Input channels: 1 (grayscale) or 3 (RGB) (default: the dataset's; 3 for image files)" };
+        var imageSize = SharedOptions.ImageSize(SharedOptions.DatasetInputDefaults + "; pretrained towers take multiples of 32 from 64");
+        var channels = SharedOptions.Channels(SharedOptions.DatasetChannelDefaults);
         var normalization = new Option<string?>("--normalization") { Description = "Input normalisation: data (mean/std of the training images; default for your own images) | imagenet | clip | fashion-mnist | cifar-100 | symmetric | none" };
         var resize = new Option<string?>("--resize") { Description = "How images become squares: shorter-side-center-crop (default) | stretch" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode (listed in the run's skipped-images.txt) instead of stopping" };
         var device = DeviceOption.Create();
+        var precision = PrecisionOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
-            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, points,
+            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision, points,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
@@ -103,6 +104,7 @@ internal static class TrainCommand
                 Resize = result.GetValue(resize)?.ToLowerInvariant(),
                 SkipBadImages = result.GetValue(skipBad),
                 Points = result.GetValue(points),
+                Precision = PrecisionOption.Get(result, precision),
             };
             config = hgclip.Apply(result, contrastive.Apply(result, config));
             // The config.json fields the user set, so --resume can list exactly the options that changed.

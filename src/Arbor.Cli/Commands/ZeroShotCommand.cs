@@ -25,9 +25,10 @@ internal static class ZeroShotCommand
         var force = SharedOptions.Force();
         var json = SharedOptions.Json("Print the metrics as JSON (metrics.json) instead of lines");
         var preprocess = ClipOptions.Preprocessing();
+        var precision = PrecisionOption.Create();
         var command = new Command("zeroshot", "CLIP zero-shot classification at every level; writes metrics.json.")
         {
-            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json,
+            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json, precision,
         };
         command.SetAction(result =>
         {
@@ -43,7 +44,8 @@ internal static class ZeroShotCommand
             if (batch <= 0) throw new ArborException("--batch-size must be positive");
 
             var clipDir = result.GetValue(clip)!;
-            using var model = ClipModel.Load(clipDir);
+            var computeIn = PrecisionOption.Resolve(result, precision);
+            using var model = ClipModel.Load(clipDir).CastFrozen(computeIn.FrozenType);
             var tokenizer = ClipTokenizer.Load(clipDir);
             var processor = ClipImageProcessor.Load(clipDir, ClipImageProcessor.ParseConvention(result.GetValue(preprocess)!));
             var splits = DatasetCatalog.Open(result.GetValue(dataset)!);

@@ -100,6 +100,14 @@ public enum VisionLanguageKind
     Ivlp,
     /// <summary>A linear probe per level on frozen CLIP image features.</summary>
     LinearProbe,
+    /// <summary>KgCoOp: CoOp regularised towards the hand-crafted prompt's text features.</summary>
+    KgCoOp,
+    /// <summary>CoCoOp: CoOp's context conditioned on each image by a meta-network.</summary>
+    CoCoOp,
+    /// <summary>MaPLe: deep text prompts coupled to visual prompts by learned linear maps.</summary>
+    MaPLe,
+    /// <summary>PromptSRC: deep prompts in both towers with self-regulating losses and a Gaussian prompt ensemble.</summary>
+    PromptSRC,
 }
 
 /// <summary>HGCLIP and its baselines on a frozen CLIP read from a Hugging Face folder.</summary>
@@ -117,6 +125,10 @@ public sealed record VisionLanguageMethod(string ClipFolder) : MethodOptions
         VisionLanguageKind.Vpt => "vpt",
         VisionLanguageKind.Ivlp => "ivlp",
         VisionLanguageKind.LinearProbe => "linear-probe",
+        VisionLanguageKind.KgCoOp => "kgcoop",
+        VisionLanguageKind.CoCoOp => "cocoop",
+        VisionLanguageKind.MaPLe => "maple",
+        VisionLanguageKind.PromptSRC => "promptsrc",
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "not a vision-language method"),
     };
 

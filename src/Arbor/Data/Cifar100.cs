@@ -22,7 +22,7 @@ public static class Cifar100
     public static DatasetSplits Open(string folder, DatasetOptions options)
     {
         var dir = Locate(folder) ?? throw new DatasetException("CIFAR-100 files train.bin and test.bin not found", folder);
-        var hierarchy = options.Hierarchy ?? BuiltInHierarchies.Cifar100();
+        var hierarchy = LabelledHierarchy.Resolve(options.Hierarchy, BuiltInHierarchies.Cifar100(), "cifar-100");
         var pool = Read(Path.Combine(dir, "train.bin"), hierarchy, "cifar-100 train");
         var test = Read(Path.Combine(dir, "test.bin"), hierarchy, "cifar-100 test");
         var (train, validation) = SplitCarver.CarveValidation(pool, options.ValidationFraction, options.Seed, "cifar-100");

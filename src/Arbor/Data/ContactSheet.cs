@@ -15,11 +15,13 @@ public static class ContactSheet
 
     /// <summary>
     /// Renders images <paramref name="indices"/> of <paramref name="dataset"/> to <paramref name="outPath"/>. Returns false when
-    /// no font was found (images drawn, labels not); the caller should then say so.
+    /// no font was found (images drawn, labels not); the caller should then say so. With <paramref name="input"/> each tile
+    /// shows the image as a model reads it (that side, channels and resize rule, before normalisation); without, as stored.
     /// </summary>
-    public static bool Write(ImageDataset dataset, IReadOnlyList<int> indices, string outPath)
+    public static bool Write(ImageDataset dataset, IReadOnlyList<int> indices, string outPath, BatchLoaderOptions? input = null)
     {
         if (indices.Count == 0) throw new ArborException("nothing to preview: the split is empty", outPath);
+        using var pixels = Preprocessed(dataset, indices, input);
         int columns = Math.Min(MaxColumns, indices.Count), rows = (indices.Count + columns - 1) / columns;
         int cellW = Tile + 2 * Pad, cellH = Tile + TextHeight + 2 * Pad;
         using var surface = SKSurface.Create(new SKImageInfo(columns * cellW, rows * cellH, SKColorType.Rgba8888, SKAlphaType.Premul))
@@ -34,7 +36,7 @@ public static class ContactSheet
         for (int k = 0; k < indices.Count; k++)
         {
             int x = (k % columns) * cellW + Pad, y = (k / columns) * cellH + Pad;
-            using (var image = ToImage(dataset, indices[k]))
+            using (var image = pixels is null ? ToImage(dataset, indices[k]) : ToImage(pixels, k))
             {
                 var sampling = image.Width * 2 <= Tile ? new SKSamplingOptions(SKFilterMode.Nearest) : new SKSamplingOptions(SKCubicResampler.CatmullRom);
                 float scale = Math.Min((float)Tile / image.Width, (float)Tile / image.Height);
@@ -58,11 +60,36 @@ public static class ContactSheet
 
     static string Fit(string text, SKFont font, float width) => Reporting.PlotStyle.Fit(text, font, width);
 
+    /// <summary>The images through the loader's preprocessing, unnormalised, [n, C, S, S]; null without options.</summary>
+    static Tensor? Preprocessed(ImageDataset dataset, IReadOnlyList<int> indices, BatchLoaderOptions? input)
+    {
+        if (input is null) return null;
+        var loader = new BatchLoader(dataset.Subset(indices.ToArray(), dataset.Name), input with
+        {
+            BatchSize = indices.Count, Shuffle = false, DropLast = false, Prefetch = 0, Normalization = Normalization.None,
+            Transform = null, Views = 1, Sampler = SamplerKind.Random,
+        });
+        using var batch = loader.GetBatches(0).Single();
+        return batch.Images.detach().clone();
+    }
+
     /// <summary>Image <paramref name="index"/> of <paramref name="dataset"/> as an opaque Skia image (grey expanded to RGB).</summary>
     internal static SKImage ToImage(ImageDataset dataset, int index)
     {
         using var scope = torch.NewDisposeScope();
-        var chw = dataset.GetImage(index);
+        return ToImage(dataset.GetImage(index));
+    }
+
+    /// <summary>Image <paramref name="k"/> of a [n, C, H, W] batch in [0, 1] as an opaque Skia image.</summary>
+    static SKImage ToImage(Tensor batch, int k)
+    {
+        using var scope = torch.NewDisposeScope();
+        return ToImage(batch[k]);
+    }
+
+    /// <summary>A [C, H, W] image in [0, 1] as an opaque Skia image (grey expanded to RGB); call inside a dispose scope.</summary>
+    static SKImage ToImage(Tensor chw)
+    {
         if (chw.shape[0] == 1) chw = chw.expand(3, -1, -1);
         var hwc = chw.permute(1, 2, 0).mul(255f).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
         int height = (int)hwc.shape[0], width = (int)hwc.shape[1];

@@ -30,7 +30,7 @@ public static class FashionMnist
     /// </summary>
     public static DatasetSplits Open(string folder, DatasetOptions options, string? description = null)
     {
-        var hierarchy = options.Hierarchy ?? BuiltInHierarchies.FashionMnist();
+        var hierarchy = LabelledHierarchy.Resolve(options.Hierarchy, BuiltInHierarchies.FashionMnist(), "fashion-mnist");
         string Need(string stem) => FindFile(folder, stem)
             ?? throw new DatasetException($"Fashion-MNIST file '{stem}' (or '{stem}.gz') not found", folder);
         var pool = ReadSplit(Need(TrainImages), Need(TrainLabels), hierarchy, "fashion-mnist train");
@@ -46,7 +46,7 @@ public static class FashionMnist
     /// </summary>
     public static DatasetSplits OpenEmbedded(DatasetOptions options, string? why = null)
     {
-        var hierarchy = options.Hierarchy ?? BuiltInHierarchies.FashionMnist();
+        var hierarchy = LabelledHierarchy.Resolve(options.Hierarchy, BuiltInHierarchies.FashionMnist(), "fashion-mnist");
         var all = ReadEmbedded(hierarchy);
         var pool = all.Subset(Enumerable.Range(0, EmbeddedTrainingPool).ToArray(), "fashion-mnist (embedded) train");
         var test = all.Subset(Enumerable.Range(EmbeddedTrainingPool, all.Count - EmbeddedTrainingPool).ToArray(), "fashion-mnist (embedded) test");

@@ -34,11 +34,35 @@ public static class RunValidation
         Require(c.ValidationFraction is >= 0 and < 1, $"--val-fraction must be in [0, 1), not {c.ValidationFraction}");
         Require(c.TrainLimit is null or >= 1, $"--train-limit must be at least 1, not {c.TrainLimit}");
         Require(c.Threads >= 0, $"--threads must be zero (libtorch's default) or positive, not {c.Threads}");
-        Require(c.ImageSize is null or >= 8 and <= MaxImageSize, $"--image-size must be from 8 to {MaxImageSize} pixels, not {c.ImageSize}");
-        Require(c.Channels is null or 1 or 3, $"--channels must be 1 (grayscale) or 3 (RGB), not {c.Channels}");
+        CheckGeometry(c.ImageSize, c.Channels);
         if (c.Normalization is { } n && n != "data" && c.Mean is null)
             Require(Normalization.TryGet(n) is not null, $"unknown --normalization '{n}'; use data, imagenet, clip, fashion-mnist, cifar-100, symmetric or none");
         c.ResizeRule();
+    }
+
+    /// <summary>The ranges of --image-size and --channels, for every command that takes them.</summary>
+    public static void CheckGeometry(int? imageSize, int? channels)
+    {
+        if (imageSize is not (null or >= 8 and <= MaxImageSize))
+            throw new ArborException($"--image-size must be from 8 to {MaxImageSize} pixels, not {imageSize}");
+        if (channels is not (null or 1 or 3)) throw new ArborException($"--channels must be 1 (grayscale) or 3 (RGB), not {channels}");
+    }
+
+    /// <summary>
+    /// The input side and channels an image method trains on: the options when given; else the dataset's own size, or the
+    /// size all its image files share (<paramref name="commonSize"/>), or 224 px; the dataset's channels, 3 for files.
+    /// <c>Why</c> says where the size came from, for the output.
+    /// </summary>
+    public static (int Size, int Channels, string Why) ResolveGeometry(int? imageSize, int? channels, DatasetSplits splits,
+        (int Width, int Height)? commonSize)
+    {
+        CheckGeometry(imageSize, channels);
+        var shape = splits.Train.FixedShape;
+        int resolvedChannels = channels ?? shape?.Channels ?? 3;
+        if (imageSize is int given) return (given, resolvedChannels, "--image-size");
+        if (shape is { } s && s.Height == s.Width) return (s.Height, resolvedChannels, "the dataset's size");
+        if (commonSize is { } c && c.Width == c.Height && c.Width <= MaxImageSize) return (c.Width, resolvedChannels, "every image is this size");
+        return (224, resolvedChannels, commonSize is null ? "images vary in size; the default" : "images are not square; the default");
     }
 
     /// <summary>
@@ -48,15 +72,7 @@ public static class RunValidation
     /// </summary>
     public static RunConfig ResolveInput(RunConfig config, DatasetSplits splits, ImageCheck check, ProgressReporter progress)
     {
-        var shape = splits.Train.FixedShape;
-        int channels = config.Channels ?? shape?.Channels ?? 3;
-        string why;
-        int size;
-        if (config.ImageSize is int given) (size, why) = (given, "--image-size");
-        else if (shape is { } s && s.Height == s.Width) (size, why) = (s.Height, "the dataset's size");
-        else if (check.CommonSize is { } c && c.Width == c.Height && c.Width <= RunValidation.MaxImageSize)
-            (size, why) = (c.Width, "every image is this size");
-        else (size, why) = (224, check.CommonSize is null ? "images vary in size; the default" : "images are not square; the default");
+        var (size, channels, why) = ResolveGeometry(config.ImageSize, config.Channels, splits, check.CommonSize);
 
         bool userImages = splits.Train.Resolve(0).Source is FileImageDataset { HasOwnStatistics: false };
         var name = config.Normalization ?? (userImages ? "data" : splits.Train.DefaultNormalization.Name);

@@ -15,9 +15,40 @@ public sealed class TrainedRun : IDisposable
     public IHierarchicalModel Model { get; }
     public RunFolder Folder { get; }
 
+    /// <summary>The config whose input geometry evaluation and prediction read images at: <see cref="Config"/> unless
+    /// <see cref="UseInput"/> chose another side.</summary>
+    RunConfig _input;
+
     TrainedRun(RunFolder folder, RunConfig config, ClassHierarchy hierarchy, IHierarchicalModel model)
     {
         (Folder, Config, Hierarchy, Model) = (folder, config, hierarchy, model);
+        _input = config;
+    }
+
+    /// <summary>The image side evaluation and prediction use (the run's unless <see cref="UseInput"/> changed it).</summary>
+    public int? ImageSize => _input.ImageSize;
+
+    /// <summary>
+    /// Checks an explicit --image-size / --channels against the run. Null or the run's own value changes nothing. Another
+    /// channel count is refused (the model's first layer was trained on the run's). Another side is refused for CLIP
+    /// methods and pretrained towers (their input size is fixed) and accepted for the own convolutional backbones, whose
+    /// global pooling takes any size; the returned note says so (null when nothing changed).
+    /// </summary>
+    public string? UseInput(int? imageSize, int? channels)
+    {
+        RunValidation.CheckGeometry(imageSize, channels);
+        int runChannels = Config.Channels ?? 3;
+        if (channels is int c && c != runChannels)
+            throw new ArborException($"--channels {c}: this run's model takes {runChannels}-channel images (config.json channels " +
+                                     $"{runChannels}); its first layer was trained on them. Leave --channels out", Folder.ConfigFile);
+        if (imageSize is not int size || size == Config.ImageSize) { _input = Config; return null; }
+        string trained = Config.ImageSize is int s ? $"{s}×{s} px" : "the dataset's own size";
+        if (MethodCatalog.Get(Config.Method).Family == MethodFamily.VisionLanguage || Models.Vision.Backbones.IsPretrained(Config.Backbone))
+            throw new ArborException($"--image-size {size}: this run's image tower ({Config.Backbone}) takes {trained} only " +
+                                     "(config.json image_size). Leave --image-size out", Folder.ConfigFile);
+        _input = Config with { ImageSize = size };
+        return $"note: images are read at {size}×{size} px; the model was trained at {trained} (its convolutions and global " +
+               "pooling accept any size, but accuracy is usually best at the training size)";
     }
 
     /// <summary>
@@ -26,7 +57,13 @@ public sealed class TrainedRun : IDisposable
     /// model.safetensors): the training data is never opened. <paramref name="clip"/> gives a CLIP method's CLIP folder a
     /// new place (its content must hash to the run's <c>clip_hash</c>).
     /// </summary>
-    public static TrainedRun Open(string runDir, string? clip = null, Device? device = null)
+    public static TrainedRun Open(string runDir, string? clip = null, Device? device = null) => Open(runDir, clip, device, null);
+
+    /// <summary>
+    /// As <see cref="Open(string, string?, Device?)"/>, computing in <paramref name="precision"/> (fp32 | bf16 | auto; null =
+    /// the precision the run trained in). The checkpoint holds only fp32 trainable parts, so any precision opens any run.
+    /// </summary>
+    public static TrainedRun Open(string runDir, string? clip, Device? device, string? precision)
     {
         NativeMemoryTuning.Apply();
         var folder = RunFolder.OpenExisting(runDir);
@@ -49,6 +86,8 @@ public sealed class TrainedRun : IDisposable
         var hierarchy = File.Exists(folder.HierarchyFile) ? StoredHierarchy.Read(folder.HierarchyFile)
             : config.Hierarchy is not null ? HierarchyLoader.Load(config.Hierarchy)
             : TrainRun.OpenData(config).Hierarchy;
+        var chosen = RunPrecision.Resolve(precision is null ? config : config with { Precision = precision }, device);
+        config = config with { Precision = chosen.Name };
         var model = TrainRun.CreateModel(config, hierarchy);
         try
         {
@@ -61,8 +100,11 @@ public sealed class TrainedRun : IDisposable
         }
         if (device is not null) model.MoveTo(device);
         model.Module.eval();
-        return new TrainedRun(folder, config, hierarchy, model);
+        return new TrainedRun(folder, config, hierarchy, model) { Precision = chosen };
     }
+
+    /// <summary>What the frozen towers compute in for this opening, and why (from <c>--precision</c> or the run's config).</summary>
+    public PrecisionChoice Precision { get; private init; } = PrecisionChoice.Fp32;
 
     /// <summary>
     /// Metrics of the model on a split of its dataset, or of any other dataset whose classes are the run's (a folder tree
@@ -141,7 +183,7 @@ public sealed class TrainedRun : IDisposable
         return results;
     }
 
-    BatchLoaderOptions LoaderOptions(int batchSize) => TrainRun.EvaluationLoaderOptions(Config, batchSize);
+    BatchLoaderOptions LoaderOptions(int batchSize) => TrainRun.EvaluationLoaderOptions(_input, batchSize);
 
     public void Dispose() => Model.Dispose();
 }

@@ -78,6 +78,16 @@ public class ClipEmbedCommandTests
             Assert.Equal(3, probs.Length);
             Assert.Equal(1.0, probs.Sum(), 3);
         }
+        // --json carries the same probabilities, per image and text.
+        var (jsonCode, json, jsonErr) = Run("clip", "embed", "--clip", model, "--images", dir.File("red.png"), dir.File("blue.png"),
+            "--texts", "a cat", "a dog", "a bird", "--json");
+        Assert.True(jsonCode == 0, jsonErr);
+        var rows = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        Assert.Equal(2, rows.GetArrayLength());
+        var firstRow = lines[1]["red.png".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(double.Parse).ToArray();
+        var firstJson = rows[0].GetProperty("probabilities").EnumerateArray().ToArray();
+        Assert.Equal(new[] { "a cat", "a dog", "a bird" }, firstJson.Select(p => p.GetProperty("text").GetString()));
+        for (int j = 0; j < 3; j++) Assert.Equal(firstRow[j], firstJson[j].GetProperty("probability").GetDouble(), 3);
     }
 
     [Fact]

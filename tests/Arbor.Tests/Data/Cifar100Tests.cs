@@ -17,10 +17,12 @@ public class Cifar100Tests
     public void ReadsRecordsAsRgbPlanesWithFineLeaves()
     {
         using var tmp = TestPaths.NewTempFolder();
-        // TwoByTwo: fine 0,1 under coarse 0; fine 2,3 under coarse 1.
-        File.WriteAllBytes(tmp.File("train.bin"), Record(0, 1, 255).Concat(Record(1, 3, 0)).Concat(Record(1, 2, 10)).ToArray());
-        File.WriteAllBytes(tmp.File("test.bin"), Record(0, 0, 7));
-        var splits = Cifar100.Open(tmp.Path, new DatasetOptions { Hierarchy = DataFixtures.TwoByTwo(), ValidationFraction = 0 });
+        // Each record's coarse byte is its fine class's superclass in the built-in 20 / 100 tree, as in the real files.
+        var tree = Arbor.Hierarchy.BuiltInHierarchies.Cifar100();
+        byte Coarse(byte fine) => (byte)tree.AncestorAt(fine, 1);
+        File.WriteAllBytes(tmp.File("train.bin"), Record(Coarse(1), 1, 255).Concat(Record(Coarse(3), 3, 0)).Concat(Record(Coarse(2), 2, 10)).ToArray());
+        File.WriteAllBytes(tmp.File("test.bin"), Record(Coarse(0), 0, 7));
+        var splits = Cifar100.Open(tmp.Path, new DatasetOptions { ValidationFraction = 0 });
         Assert.Equal(3, splits.Train.Count);
         Assert.Equal(new[] { 1, 3, 2 }, splits.Train.Leaves);
         Assert.Equal((3, 32, 32), splits.Train.FixedShape);
@@ -52,5 +54,15 @@ public class Cifar100Tests
         var wrongCoarse = Assert.Throws<DatasetException>(() => Cifar100.Read(tmp.File("b.bin"), DataFixtures.TwoByTwo(), "x"));
         Assert.Contains("coarse label 1", wrongCoarse.Message);
         Assert.Contains("b.bin [record 0]", wrongCoarse.Message);
+    }
+
+    [Fact]
+    public void A_hierarchy_whose_leaves_are_not_CIFAR_100s_classes_is_refused()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        File.WriteAllBytes(tmp.File("train.bin"), Record(0, 0, 0));
+        File.WriteAllBytes(tmp.File("test.bin"), Record(0, 0, 0));
+        var e = Assert.Throws<ArborException>(() => Cifar100.Open(tmp.Path, new DatasetOptions { Hierarchy = DataFixtures.TwoByTwo() }));
+        Assert.Contains("does not fit cifar-100: it has 4 leaves, but cifar-100 labels images with 100 classes", e.Message);
     }
 }

@@ -27,6 +27,51 @@ public class DataCommandTests
     }
 
     [Fact]
+    public void Info_json_carries_the_counts_of_every_class_per_split()
+    {
+        var (code, output, err) = Run("data", "info", "fashion-mnist-embedded", "--seed", "1", "--json");
+        Assert.True(code == 0, err);
+        var root = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.Equal("fashion-mnist-embedded", root.GetProperty("dataset").GetString());
+        Assert.Equal(new[] { 2, 6, 10 }, root.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("classes").GetInt32()));
+        Assert.Equal(28, root.GetProperty("image_size").GetProperty("width").GetInt32());
+        var splits = root.GetProperty("splits").EnumerateArray().ToArray();
+        Assert.Equal(new[] { "train", "validation", "test" }, splits.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(new[] { 7200, 800, 2000 }, splits.Select(s => s.GetProperty("images").GetInt32()));
+        foreach (var split in splits)
+        {
+            var perLevel = split.GetProperty("images_per_class").EnumerateArray().Select(l => l.EnumerateArray().Select(c => c.GetInt32()).ToArray()).ToArray();
+            Assert.Equal(new[] { 2, 6, 10 }, perLevel.Select(l => l.Length));
+            Assert.All(perLevel, l => Assert.Equal(split.GetProperty("images").GetInt32(), l.Sum()));
+        }
+    }
+
+    [Fact]
+    public void A_hierarchy_that_does_not_fit_the_dataset_is_refused_in_one_line()
+    {
+        var (code, output, err) = Run("data", "info", "fashion-mnist-embedded", "--hierarchy", "cifar-100");
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.Contains("hierarchy 'cifar-100' does not fit fashion-mnist: it has 100 leaves, but fashion-mnist labels images with 10 classes", err);
+
+        using var tmp = TestPaths.NewTempFolder();
+        // Fashion-MNIST's classes regrouped (one level above the items), in its label order: accepted.
+        var items = new[] { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
+        var regrouped = tmp.File("regrouped.txt");
+        File.WriteAllLines(regrouped, items.Select((item, i) => $"{item}, {(i is 5 or 7 or 9 ? "footwear" : "other")}"));
+        (code, output, err) = Run("data", "info", "fashion-mnist-embedded", "--hierarchy", regrouped);
+        Assert.True(code == 0, err);
+        Assert.Contains("2 levels", output);
+        // The same classes in another order would relabel every image: refused, naming the first leaf that differs.
+        var swapped = tmp.File("swapped.txt");
+        File.WriteAllLines(swapped, items.Reverse().Select(item => $"{item}, all"));
+        (code, _, err) = Run("data", "info", "fashion-mnist-embedded", "--hierarchy", swapped);
+        Assert.Equal(2, code);
+        Assert.Contains("its leaf 0 is 'Ankle boot', but fashion-mnist's label 0 is 'T-shirt/top'", err);
+    }
+
+    [Fact]
     public void InfoOnFolderOfIdxFilesCountsThem()
     {
         using var tmp = TestPaths.NewTempFolder();

@@ -69,6 +69,13 @@ public class HierarchyCommandTests
         Assert.Equal(0, code);
         Assert.Equal("", error);
         Assert.Equal("ok: 3 levels, counts group: 2, type: 6, item: 10", output.Trim());
+        (code, output, error) = Run("hierarchy", "check", path, "--json");
+        Assert.True(code == 0, error);
+        var root = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.True(root.GetProperty("ok").GetBoolean());
+        Assert.Equal(path, root.GetProperty("file").GetString());
+        Assert.Equal(new[] { ("group", 2), ("type", 6), ("item", 10) },
+            root.GetProperty("levels").EnumerateArray().Select(l => (l.GetProperty("name").GetString()!, l.GetProperty("classes").GetInt32())));
     }
 
     [Fact]

@@ -46,9 +46,13 @@ public class CliConventionsTests
     {
         var root = ArborCli.Build();
         Assert.Equal("arbor", root.Name);
-        string[] reporting = { "train", "eval", "predict", "zeroshot", "demo", "report", "compare" };
-        foreach (var name in reporting)
-            Assert.Contains(root.Subcommands.Single(c => c.Name == name).Options, o => o.Name == "--json");
+        string[] reporting = { "train", "eval", "predict", "zeroshot", "demo", "report", "compare", "data info", "hierarchy show",
+            "hierarchy check", "clip embed" };
+        foreach (var path in reporting)
+        {
+            var command = path.Split(' ').Aggregate((System.CommandLine.Command)root, (c, name) => c.Subcommands.Single(s => s.Name == name));
+            Assert.Contains(command.Options, o => o.Name == "--json");
+        }
         var help = CliHarness.Run("eval", "--help");
         Assert.Contains("arbor eval [options]", help.Out);
         Assert.DoesNotContain("Arbor.Cli", help.Out);

@@ -36,7 +36,7 @@ internal static class HgclipBench
     public static Command Build()
     {
         var shapes = new Option<string>("--shapes") { Description = "tiny | vit-b16", DefaultValueFactory = _ => "tiny" };
-        var batch = new Option<int>("--batch") { Description = "images per step", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int>("--batch-size", "--batch") { Description = "images per step", DefaultValueFactory = _ => 8 };
         var steps = new Option<int>("--steps") { Description = "timed steps (after one warm-up step)", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "torch threads", DefaultValueFactory = _ => 2 };
         var command = new Command("hgclip", "HGCLIP training step time per stage (forward + backward) and peak memory") { shapes, batch, steps, threads };

@@ -15,7 +15,7 @@ internal static class DataBench
     public static Command Build()
     {
         var dataset = new Option<string>("--dataset") { Description = "fashion-mnist | emoji | any DatasetCatalog name/path", DefaultValueFactory = _ => "fashion-mnist" };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch-size", "--batch") { DefaultValueFactory = _ => 256 };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
         var views = new Option<int>("--views") { DefaultValueFactory = _ => 2 };
         var size = new Option<int?>("--size") { Description = "Output side in pixels (default: 28 for Fashion-MNIST, 224 otherwise)." };

@@ -21,7 +21,7 @@ internal static class TrainBench
     {
         var method = new Option<string>("--method", "-m") { Description = $"Method: {string.Join(" | ", MethodCatalog.Names.Take(8))}", DefaultValueFactory = _ => "hmlc" };
         var backbone = new Option<string>("--backbone") { Description = "resnet20 | resnet18", DefaultValueFactory = _ => "resnet20" };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch-size", "--batch") { DefaultValueFactory = _ => 256 };
         var size = new Option<int>("--size") { Description = "Image side in pixels", DefaultValueFactory = _ => 28 };
         var channels = new Option<int>("--channels") { DefaultValueFactory = _ => 1 };
         var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps)", DefaultValueFactory = _ => 10 };
@@ -33,7 +33,7 @@ internal static class TrainBench
             set_num_threads(r.GetValue(threads));
             var name = MethodCatalog.Canonical(r.GetValue(method)!);
             var family = MethodCatalog.Get(name).Family;
-            if (family == MethodFamily.VisionLanguage) throw new ArborException("use `arbor-bench hgclip` for CLIP methods");
+            if (family == MethodFamily.VisionLanguage) throw new ArborException("use `arbor bench hgclip` for CLIP methods");
             int n = r.GetValue(batch), px = r.GetValue(size), ch = r.GetValue(channels);
             var hierarchy = BuiltInHierarchies.FashionMnist();
             manual_seed(0);
