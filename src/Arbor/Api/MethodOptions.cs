@@ -100,6 +100,8 @@ public enum VisionLanguageKind
     Ivlp,
     /// <summary>A linear probe per level on frozen CLIP image features.</summary>
     LinearProbe,
+    /// <summary>CLIP zero-shot: every class's prompt at every level, nothing trained (as `arbor zeroshot`).</summary>
+    ZeroShot,
 }
 
 /// <summary>HGCLIP and its baselines on a frozen CLIP read from a Hugging Face folder.</summary>
@@ -117,6 +119,7 @@ public sealed record VisionLanguageMethod(string ClipFolder) : MethodOptions
         VisionLanguageKind.Vpt => "vpt",
         VisionLanguageKind.Ivlp => "ivlp",
         VisionLanguageKind.LinearProbe => "linear-probe",
+        VisionLanguageKind.ZeroShot => "zeroshot",
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "not a vision-language method"),
     };
 

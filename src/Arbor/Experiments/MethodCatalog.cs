@@ -33,6 +33,7 @@ public static class MethodCatalog
         ["vpt"] = VisionLanguage("VPT: deep visual prompts on a frozen CLIP"),
         ["ivlp"] = VisionLanguage("IVLP: deep prompts in both CLIP towers (HGCLIP without graphs)"),
         ["linear-probe"] = VisionLanguage("linear probe per level on frozen CLIP image features") with { ProbeEpochs = 40 },
+        ["zeroshot"] = VisionLanguage("CLIP zero-shot: every class's prompts at every level; nothing is trained") with { Epochs = 1 },
     };
 
     static MethodDefaults Supervised(string description) =>

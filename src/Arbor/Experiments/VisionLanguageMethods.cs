@@ -78,6 +78,7 @@ public static class VisionLanguageMethods
         {
             if (config.Method == "linear-probe") return new ClipLinearProbeModel(clip, hierarchy);
             var tokenizer = ClipTokenizer.Load(config.ClipPath);
+            if (config.Method == "zeroshot") return new ZeroShotModel(clip, tokenizer, hierarchy, ZeroShotModel.OptionsOf(config));
             return new HgclipModel(clip, tokenizer, hierarchy, ModelOptions(config));
         }
         catch
@@ -137,6 +138,13 @@ public static class VisionLanguageMethods
                 new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
             plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+            return;
+        }
+
+        if (model is ZeroShotModel)
+        {
+            progress.Line("zero-shot: nothing to train; CLIP is evaluated with the class prompts");
+            plan.Run.Log("no trainable parts: zero-shot");
             return;
         }
 
