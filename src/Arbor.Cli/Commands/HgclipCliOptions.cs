@@ -11,7 +11,7 @@ internal sealed class HgclipCliOptions
 {
     readonly Option<string?> textInit = new("--text-init")
     {
-        Description = "hgclip, coop, ivlp: words whose first 4 tokens initialise the text context; later words stay in every " +
+        Description = "hgclip, coop, ivlp, kgcoop, cocoop, maple, promptsrc: words whose first nCtx tokens initialise the text context; later words stay in every " +
                       "prompt, frozen (reference: \"a photo of an aircraft\" on FGVC-Aircraft); \"\" = random (default \"a photo of a\")",
     };
     readonly Option<string?> normalization = new("--head-normalization") { Description = "HGCLIP head: cosine (the paper, Arbor's default) | reference (the code)" };

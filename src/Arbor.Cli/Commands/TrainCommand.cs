@@ -19,7 +19,7 @@ internal static class TrainCommand
         var dataRoot = SharedOptions.DataRoot();
         var allowOutside = SharedOptions.AllowOutsidePaths();
         var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
-        var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
+        var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | kgcoop | cocoop | maple | promptsrc | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
         var imageEncoder = new Option<string?>("--image-encoder") { Description = $"Pretrained image tower instead of --clip for hgclip | coop | linear-probe: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.ImageNames)}" };
         var textEncoder = new Option<string?>("--text-encoder") { Description = $"Pretrained text tower with --image-encoder: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.TextNames)}" };

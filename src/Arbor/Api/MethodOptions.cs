@@ -100,6 +100,14 @@ public enum VisionLanguageKind
     Ivlp,
     /// <summary>A linear probe per level on frozen CLIP image features.</summary>
     LinearProbe,
+    /// <summary>KgCoOp: CoOp regularised towards the hand-crafted prompt's text features.</summary>
+    KgCoOp,
+    /// <summary>CoCoOp: CoOp's context conditioned on each image by a meta-network.</summary>
+    CoCoOp,
+    /// <summary>MaPLe: deep text prompts coupled to visual prompts by learned linear maps.</summary>
+    MaPLe,
+    /// <summary>PromptSRC: deep prompts in both towers with self-regulating losses and a Gaussian prompt ensemble.</summary>
+    PromptSRC,
     /// <summary>CLIP zero-shot: every class's prompt at every level, nothing trained (as `arbor zeroshot`).</summary>
     ZeroShot,
 }
@@ -119,6 +127,10 @@ public sealed record VisionLanguageMethod(string ClipFolder) : MethodOptions
         VisionLanguageKind.Vpt => "vpt",
         VisionLanguageKind.Ivlp => "ivlp",
         VisionLanguageKind.LinearProbe => "linear-probe",
+        VisionLanguageKind.KgCoOp => "kgcoop",
+        VisionLanguageKind.CoCoOp => "cocoop",
+        VisionLanguageKind.MaPLe => "maple",
+        VisionLanguageKind.PromptSRC => "promptsrc",
         VisionLanguageKind.ZeroShot => "zeroshot",
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "not a vision-language method"),
     };

@@ -32,6 +32,10 @@ public static class MethodCatalog
         ["coop"] = VisionLanguage("CoOp: learnable text context (shallow) on a frozen CLIP"),
         ["vpt"] = VisionLanguage("VPT: deep visual prompts on a frozen CLIP"),
         ["ivlp"] = VisionLanguage("IVLP: deep prompts in both CLIP towers (HGCLIP without graphs)"),
+        ["kgcoop"] = VisionLanguage("KgCoOp: CoOp with its text features pulled towards the hand-crafted prompt's (λ = 8)"),
+        ["cocoop"] = VisionLanguage("CoCoOp: CoOp's context shifted per image by a meta-network on the image feature"),
+        ["maple"] = VisionLanguage("MaPLe: deep text prompts coupled to the visual prompts by learned linear maps"),
+        ["promptsrc"] = VisionLanguage("PromptSRC: deep prompts in both towers, self-regulating losses, Gaussian prompt ensemble"),
         ["linear-probe"] = VisionLanguage("linear probe per level on frozen CLIP image features") with { ProbeEpochs = 40 },
         ["zeroshot"] = VisionLanguage("CLIP zero-shot: every class's prompts at every level; nothing is trained") with { Epochs = 1 },
     };

@@ -4,6 +4,7 @@ using Arbor.Experiments.VisionLanguage;
 using Arbor.Hierarchy;
 using Arbor.Methods.Hgclip;
 using Arbor.Methods.Prompting;
+using Arbor.Methods.Prompting.Baselines;
 using Arbor.Models.Clip;
 using Arbor.Training;
 using static TorchSharp.torch;
@@ -13,7 +14,8 @@ namespace Arbor.Experiments;
 /// <summary>
 /// The CLIP-based methods: <c>hgclip</c> (the parts of <c>--parts</c>, all by default), <c>coop</c> (shallow text
 /// context), <c>vpt</c> (deep visual prompts), <c>ivlp</c> (deep prompts in both towers = HGCLIP without graphs) and
-/// <c>linear-probe</c> (a linear head per level on frozen image features). They share the input geometry CLIP wants,
+/// <c>linear-probe</c> (a linear head per level on frozen image features), and the prompt baselines <c>kgcoop</c>,
+/// <c>cocoop</c>, <c>maple</c>, <c>promptsrc</c> (<see cref="PromptBaselineModel"/>). They share the input geometry CLIP wants,
 /// a frozen CLIP reloaded from <c>--clip</c> (config.json records its path and the parts), and checkpoints holding only
 /// what trains (prompts, graph encoders, prototypes, probe heads).
 /// </summary>
@@ -79,6 +81,7 @@ public static class VisionLanguageMethods
             if (config.Method == "linear-probe") return new ClipLinearProbeModel(clip, hierarchy);
             var tokenizer = ClipTokenizer.Load(config.ClipPath);
             if (config.Method == "zeroshot") return new ZeroShotModel(clip, tokenizer, hierarchy, ZeroShotModel.OptionsOf(config));
+            if (BaselineOptions(config) is { } baseline) return new PromptBaselineModel(clip, tokenizer, hierarchy, baseline);
             return new HgclipModel(clip, tokenizer, hierarchy, ModelOptions(config));
         }
         catch
@@ -95,6 +98,12 @@ public static class VisionLanguageMethods
     public static ClipImageProcessor Preprocessor(RunConfig config) =>
         ClipImageProcessor.Load(config.ClipPath ?? throw new ArborException($"the run config of method '{config.Method}' has no clip_path"),
             ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf"));
+
+    /// <summary>The options of a prompt baseline (kgcoop, cocoop, maple, promptsrc), or null for any other method.</summary>
+    public static PromptBaselineOptions? BaselineOptions(RunConfig config) =>
+        PromptBaselineOptions.Parse(config.Method) is { } method
+            ? PromptBaselineOptions.For(method, config.TextInit ?? "a photo of a", config.Epochs ?? 20)
+            : null;
 
     /// <summary>The model a vision-language method stands for.</summary>
     public static HgclipModelOptions ModelOptions(RunConfig config)
@@ -148,6 +157,19 @@ public static class VisionLanguageMethods
             return;
         }
 
+        if (model is PromptBaselineModel baseline)
+        {
+            var task = new PromptBaselineTask(baseline);
+            trainer.Fit(task, TrainingLoader(config, splits.Train), epoch =>
+            {
+                task.EpochFinished(epoch);
+                var m = Evaluator.Evaluate(baseline.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", baseline.Device);
+                return EpochValidation.FromLevels(m.Levels);
+            }, plan);
+            Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
+            return;
+        }
+
         var hg = (HgclipModel)model;
         if (hg.NeedsPrototypes)
         {
@@ -161,19 +183,21 @@ public static class VisionLanguageMethods
             return;
         }
 
-        var train = new BatchLoader(splits.Train, new BatchLoaderOptions
-        {
-            BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Prefetch = 2,
-            Preprocessor = Preprocessor(config),
-            Transform = new BatchAugmentation { FlipProbability = 0.5 },
-        });
-        trainer.Fit(new HgclipTask(hg), train, _ =>
+        trainer.Fit(new HgclipTask(hg), TrainingLoader(config, splits.Train), _ =>
         {
             var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device);
             return EpochValidation.FromLevels(m.Levels);
         }, plan);
         Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
     }
+
+    /// <summary>Shuffled training batches in CLIP's preprocessing with horizontal flips (every prompt method).</summary>
+    static BatchLoader TrainingLoader(RunConfig config, ImageDataset train) => new(train, new BatchLoaderOptions
+    {
+        BatchSize = config.BatchSize!.Value, Seed = config.Seed, DropLast = true, Prefetch = 2,
+        Preprocessor = Preprocessor(config),
+        Transform = new BatchAugmentation { FlipProbability = 0.5 },
+    });
 
     /// <summary>Fails, naming them, when classes of the training split have no image (HGCLIP's prototypes need one each).</summary>
     internal static void CheckEveryClassHasImages(ImageDataset train)

@@ -3,6 +3,7 @@ using Arbor.Experiments;
 using Arbor.Experiments.VisionLanguage;
 using Arbor.Hierarchy;
 using Arbor.Methods.Hgclip;
+using Arbor.Methods.Prompting.Baselines;
 using Arbor.Tests.HgclipTraining;
 using Arbor.Training;
 using TorchSharp;
@@ -67,6 +68,10 @@ public sealed class MetaDeviceTests : IDisposable
             case HgclipModel hg:
                 AssertAllOnMeta(hg.Clip, $"{method}: frozen CLIP");
                 AssertOnMeta(hg.NodeTokens, $"{method}: node prompt tokens");
+                break;
+            case PromptBaselineModel baseline:
+                AssertAllOnMeta(baseline.Clip, $"{method}: frozen CLIP");
+                AssertOnMeta(baseline.FrozenTextFeatures, $"{method}: template text features");
                 break;
             case ClipLinearProbeModel probe:
                 AssertAllOnMeta(probe.Clip, $"{method}: frozen CLIP");

@@ -80,6 +80,10 @@ public sealed class HgclipCommandTests : IDisposable
     [InlineData("vpt", "visual_prompt,visual_prompt.deep")]
     [InlineData("ivlp", "text_prompt,text_prompt.deep,visual_prompt,visual_prompt.deep")]
     [InlineData("linear-probe", "head.heads")]
+    [InlineData("kgcoop", "text_prompt")]
+    [InlineData("cocoop", "meta_net,text_prompt")]
+    [InlineData("maple", "coupling,text_prompt,text_prompt.deep")]
+    [InlineData("promptsrc", "ensemble,ensemble.deep,text_prompt,text_prompt.deep,visual_prompt,visual_prompt.deep")]
     public void BaselinesTrainAndHoldOnlyTheirOwnState(string method, string groups)
     {
         var (code, _, err) = Arbor(Train(method, "run"));

@@ -13,7 +13,13 @@ namespace Arbor.Experiments.VisionLanguage;
 public static class HgclipRecipe
 {
     /// <summary>The methods with this recipe.</summary>
-    public static IReadOnlyList<string> Methods { get; } = new[] { "hgclip", "coop", "vpt", "ivlp" };
+    public static IReadOnlyList<string> Methods { get; } = new[] { "hgclip", "coop", "vpt", "ivlp", "kgcoop", "cocoop", "maple", "promptsrc" };
+
+    /// <summary>The methods built on <see cref="Methods.Hgclip.HgclipModel"/> (its head's normalisation applies to them).</summary>
+    static readonly string[] HeadMethods = { "hgclip", "coop", "vpt", "ivlp" };
+
+    /// <summary>The methods with a learned text context.</summary>
+    static readonly string[] TextContextMethods = { "hgclip", "coop", "ivlp", "kgcoop", "cocoop", "maple", "promptsrc" };
 
     /// <summary>
     /// One dataset's settings in the reference's <c>hgclip/configs/*/train_gnn.py</c> and <c>main.py</c>: context init,
@@ -73,12 +79,13 @@ public static class HgclipRecipe
     public static RunConfig Resolve(RunConfig c)
     {
         bool applies = Methods.Contains(c.Method);
-        bool textPrompt = c.Method is "hgclip" or "coop" or "ivlp";
+        bool textPrompt = TextContextMethods.Contains(c.Method);
+        bool head = HeadMethods.Contains(c.Method);
         bool graph = c.Method == "hgclip";
         var given = new (string Option, object? Value, bool Applies, string Where)[]
         {
-            ("--text-init", c.TextInit, textPrompt, "hgclip, coop, ivlp (the methods with a learned text context)"),
-            ("--head-normalization", c.HeadNormalization, applies, "hgclip, coop, vpt, ivlp"),
+            ("--text-init", c.TextInit, textPrompt, string.Join(", ", TextContextMethods) + " (the methods with a learned text context)"),
+            ("--head-normalization", c.HeadNormalization, head, string.Join(", ", HeadMethods)),
             ("--edge-multiplicity", c.EdgeMultiplicity, graph, "hgclip (the methods with a label graph)"),
         };
         foreach (var (option, value, ok, where) in given)
@@ -91,7 +98,7 @@ public static class HgclipRecipe
         return c with
         {
             TextInit = textPrompt ? c.TextInit ?? (reference ? dataset.TextInit : "a photo of a") : null,
-            HeadNormalization = RunRecipes.Choice(c.HeadNormalization ?? (reference ? "reference" : "cosine"), Normalizations, "--head-normalization"),
+            HeadNormalization = head ? RunRecipes.Choice(c.HeadNormalization ?? (reference ? "reference" : "cosine"), Normalizations, "--head-normalization") : null,
             EdgeMultiplicity = graph ? RunRecipes.Choice(c.EdgeMultiplicity ?? (reference && dataset.EdgesPerLeaf ? "per-leaf" : "one"), Multiplicities, "--edge-multiplicity") : null,
             Schedule = schedule ?? (reference ? "plateau" : "cosine"),
             ClipPreprocessing = c.ClipPreprocessing ?? (reference ? "stretch" : null),

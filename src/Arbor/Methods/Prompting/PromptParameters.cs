@@ -20,6 +20,6 @@ internal static class PromptParameters
         depth > 1 ? Normal(std, depth - 1, tokens, width) : null;
 
     /// <summary>The per-block views of <paramref name="deep"/> the towers' prompt hooks take.</summary>
-    public static IReadOnlyList<Tensor>? PerBlock(Parameter? deep, int depth) =>
+    public static IReadOnlyList<Tensor>? PerBlock(Tensor? deep, int depth) =>
         deep is null ? null : Enumerable.Range(0, depth - 1).Select(i => deep[i]).ToArray();
 }

@@ -56,6 +56,17 @@ public sealed class TextPromptLearner : nn.Module
     }
 
     /// <summary>The hook argument for <see cref="ClipModel.EncodeText"/>: shallow context and per-block deep context.</summary>
-    public TextPrompts Prompts() =>
-        new(ctx, PromptParameters.PerBlock(deep_ctx, Depth));
+    public TextPrompts Prompts() => PromptsFrom(ctx, deep_ctx);
+
+    /// <summary>The input context [nCtx, width] (MaPLe couples the visual prompts to it).</summary>
+    public Tensor Context => ctx;
+
+    /// <summary>The deep context [depth-1, nCtx, width], or null when shallow.</summary>
+    public Tensor? DeepContext => deep_ctx;
+
+    /// <summary>
+    /// The hook argument for other tensors of this learner's shapes: a per-text context [T, nCtx, width] (CoCoOp's
+    /// instance-shifted one) or an averaged copy of the learned tensors (PromptSRC's ensemble).
+    /// </summary>
+    public TextPrompts PromptsFrom(Tensor context, Tensor? deep) => new(context, PromptParameters.PerBlock(deep, Depth));
 }

@@ -36,6 +36,8 @@ public sealed class VisualPromptLearner : nn.Module
     }
 
     /// <summary>The hook argument for the vision tower: input prompts and per-block deep prompts.</summary>
-    public VisionPrompts Prompts() =>
-        new(ctx, PromptParameters.PerBlock(deep_ctx, Depth));
+    public VisionPrompts Prompts() => PromptsFrom(ctx, deep_ctx);
+
+    /// <summary>The hook argument for other tensors of this learner's shapes (PromptSRC's averaged prompts).</summary>
+    public VisionPrompts PromptsFrom(Tensor context, Tensor? deep) => new(context, PromptParameters.PerBlock(deep, Depth));
 }
