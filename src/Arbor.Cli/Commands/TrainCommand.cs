@@ -49,12 +49,13 @@ internal static class TrainCommand
         var resize = new Option<string?>("--resize") { Description = "How images become squares: shorter-side-center-crop (default) | stretch" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode (listed in the run's skipped-images.txt) instead of stopping" };
         var device = DeviceOption.Create();
+        var precision = PrecisionOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
-            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device,
+            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
@@ -101,6 +102,7 @@ internal static class TrainCommand
                 Normalization = result.GetValue(normalization)?.ToLowerInvariant(),
                 Resize = result.GetValue(resize)?.ToLowerInvariant(),
                 SkipBadImages = result.GetValue(skipBad),
+                Precision = PrecisionOption.Get(result, precision),
             };
             config = hgclip.Apply(result, contrastive.Apply(result, config));
             // The config.json fields the user set, so --resume can list exactly the options that changed.

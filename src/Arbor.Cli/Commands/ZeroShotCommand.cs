@@ -25,9 +25,10 @@ internal static class ZeroShotCommand
         var force = SharedOptions.Force();
         var json = SharedOptions.Json("Print the metrics as JSON (metrics.json) instead of lines");
         var preprocess = ClipOptions.Preprocessing();
+        var precision = PrecisionOption.Create();
         var command = new Command("zeroshot", "CLIP zero-shot classification at every level; writes metrics.json.")
         {
-            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json,
+            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json, precision,
         };
         command.SetAction(result =>
         {
@@ -54,6 +55,7 @@ internal static class ZeroShotCommand
             {
                 Method = "zeroshot", Dataset = result.GetValue(dataset)!, ClipPath = result.GetValue(clip)!,
                 ClipPreprocessing = result.GetValue(preprocess), BatchSize = batch,
+                Precision = PrecisionOption.Resolve(result, precision).Name,
             }, options);
             var splits = TrainRun.OpenData(config);
             config = VisionLanguageMethods.ResolveInput(config, splits);

@@ -50,6 +50,9 @@ public sealed class TrainRun
         var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress)
             : (Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested), false);
         RunValidation.CheckOptions(config);
+        var precision = RunPrecision.Resolve(config, options.Device);
+        config = config with { Precision = precision.Name };   // config.json records what ran, never "auto"
+        progress.Line(precision.ToString());
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
 
@@ -154,12 +157,13 @@ public sealed class TrainRun
         var stored = RunConfig.Read(folder.ConfigFile);
         MethodCatalog.Get(requested.Method);   // an unknown name lists the valid ones
         var asked = requested with { Method = MethodCatalog.Canonical(requested.Method) };
-        var differences = stored.Differences(asked, options.GivenOptions, "epochs", "threads");
+        // Threads and precision are how the run computes, not what it is: a resume may change them.
+        var differences = stored.Differences(asked, options.GivenOptions, "epochs", "threads", "precision");
         if (differences.Count > 0)
             throw new ArborException("--resume continues a run with its own options; these differ from the run's config.json: " +
                                      string.Join("; ", differences) + ". Start a new run (another --out, or --force) to change them",
                                      folder.ConfigFile);
-        var config = stored with { Threads = requested.Threads };
+        var config = stored with { Threads = requested.Threads, Precision = requested.Precision ?? stored.Precision };
         bool epochsGiven = options.GivenOptions?.Contains("epochs") ?? requested.Epochs is not null;
         if (epochsGiven && requested.Epochs is int epochs && epochs != stored.Epochs)
         {

@@ -78,6 +78,7 @@ public static class VisionLanguageMethods
         var clip = ClipModel.Load(config.ClipPath);
         try
         {
+            clip.CastFrozen(ComputePrecision.Resolve(config.Precision).FrozenType);
             if (config.Method == "linear-probe") return new ClipLinearProbeModel(clip, hierarchy);
             var tokenizer = ClipTokenizer.Load(config.ClipPath);
             if (config.Method == "zeroshot") return new ZeroShotModel(clip, tokenizer, hierarchy, ZeroShotModel.OptionsOf(config));
