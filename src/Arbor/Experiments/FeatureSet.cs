@@ -18,6 +18,9 @@ public sealed class FeatureSet : IDisposable
 
     public int Count => (int)Features.shape[0];
 
+    /// <summary>A feature set over tensors the caller made ([M, F] features, [M] leaf ids); it takes ownership.</summary>
+    internal static FeatureSet Of(Tensor features, Tensor leaves) => new(features, leaves);
+
     /// <summary>
     /// Runs <paramref name="embed"/> over every batch of <paramref name="loader"/> in eval mode, without gradients; with a
     /// <paramref name="device"/> (the model's) each batch moves there first, and the features and leaves stay there.

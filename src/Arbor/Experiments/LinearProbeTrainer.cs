@@ -26,6 +26,17 @@ public static class LinearProbeTrainer
         string Optimizer = "adamw", double Momentum = 0.9, IReadOnlyList<int>? StepMilestones = null, double StepDecay = 0.2,
         bool SumLevelLosses = false)
     {
+        /// <summary>Cosine decay (or the step milestones), or <see cref="ScheduleKind.Plateau"/>: the rate ×0.1 after five
+        /// epochs without a better validation score, as the trainer does for the end-to-end methods.</summary>
+        public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+        /// <summary>The loss of a batch from its per-level logits and leaf ids; null: the per-level cross-entropies, averaged
+        /// (or summed with <see cref="SumLevelLosses"/>). A head trained on cached tower encodings passes its method's loss.</summary>
+        public Func<Tensor[], Tensor, Tensor>? Loss { get; init; }
+
+        /// <summary>What the progress line calls this phase.</summary>
+        public string Phase { get; init; } = "linear probe";
+
         /// <summary>The HMLC reference's linear evaluation: SGD 0.1, momentum 0.9, no weight decay, batch 256, ×0.2 after
         /// epochs 30, 60 and 90 of 100.</summary>
         public static Options Reference(int epochs = 100, int seed = 0) => new(epochs, 256, 0.1, 0, seed, "sgd", 0.9,
@@ -47,19 +58,15 @@ public static class LinearProbeTrainer
         var device = train.Features.device;
         var levelOfLeaf = hierarchy.LevelOfLeaf().Select(map => tensor(map.Select(v => (long)v).ToArray(), device: device)).ToArray();
         var parameters = head.parameters().ToArray();
-        using ParameterOptimizer optimizer = options.Optimizer switch
-        {
-            "adamw" => new AdamWOptimizer(parameters, options.LearningRate, options.WeightDecay),
-            "sgd" => new SgdOptimizer(parameters, options.LearningRate, options.Momentum, options.WeightDecay),
-            _ => throw new ArborException($"unknown probe optimiser '{options.Optimizer}'; valid: adamw, sgd"),
-        };
+        using var optimizer = OptimizerFactory.Create(options.Optimizer, parameters, options.LearningRate, options.WeightDecay, options.Momentum);
         int perEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         var schedule = new LearningRateSchedule(options.LearningRate, options.Epochs * perEpoch);
+        var plateau = options.Schedule == ScheduleKind.Plateau ? new PlateauSchedule(options.LearningRate) : null;
         var generator = new Generator((ulong)options.Seed + 17);
         double best = double.NegativeInfinity;
         Dictionary<string, Tensor>? bestState = null;
         int step = 0;
-        using var phase = progress.Nested("linear probe", options.Epochs);
+        using var phase = progress.Nested(options.Phase, options.Epochs);
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             head.train();
@@ -72,13 +79,20 @@ public static class LinearProbeTrainer
                     var idx = order.narrow(0, b * options.BatchSize, Math.Min(options.BatchSize, train.Count - b * options.BatchSize));
                     var x = train.Features.index_select(0, idx);
                     var leaves = train.Leaves.index_select(0, idx);
-                    optimizer.LearningRate = options.RateAt(step++, perEpoch, schedule);
+                    optimizer.LearningRate = plateau?.Rate ?? options.RateAt(step, perEpoch, schedule);
+                    step++;
                     optimizer.ZeroGrad();
                     var logits = head.forward(x);
-                    Tensor loss = zeros(1, device: device);
-                    for (int l = 0; l < logits.Length; l++)
-                        loss = loss + nn.functional.cross_entropy(logits[l], levelOfLeaf[l].index_select(0, leaves));
-                    (options.SumLevelLosses ? loss : loss / logits.Length).backward();
+                    Tensor loss;
+                    if (options.Loss is not null) loss = options.Loss(logits, leaves);
+                    else
+                    {
+                        loss = zeros(1, device: device);
+                        for (int l = 0; l < logits.Length; l++)
+                            loss = loss + nn.functional.cross_entropy(logits[l], levelOfLeaf[l].index_select(0, leaves));
+                        if (!options.SumLevelLosses) loss = loss / logits.Length;
+                    }
+                    loss.backward();
                     optimizer.Step();
                 }
             }
@@ -90,6 +104,8 @@ public static class LinearProbeTrainer
                 foreach (var t in bestState?.Values ?? Enumerable.Empty<Tensor>()) t.Dispose();
                 bestState = head.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
             }
+            if (plateau?.Step(score) == true)
+                progress.Line($"{options.Phase}: epoch {epoch + 1}, no better validation score for {plateau.Patience + 1} epochs: learning rate now {plateau.Rate:G3}");
             progress.Step(epoch + 1, $"val {score:F4}");
         }
         optimizer.ZeroGrad();

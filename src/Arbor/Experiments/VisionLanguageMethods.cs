@@ -81,8 +81,10 @@ public static class VisionLanguageMethods
         var clip = ClipModel.Load(config.ClipPath);
         try
         {
+            clip.CastFrozen(ComputePrecision.Resolve(config.Precision).FrozenType);
             if (config.Method == "linear-probe") return new ClipLinearProbeModel(clip, hierarchy);
             var tokenizer = ClipTokenizer.Load(config.ClipPath);
+            if (config.Method == "zeroshot") return new ZeroShotModel(clip, tokenizer, hierarchy, ZeroShotModel.OptionsOf(config));
             if (BaselineOptions(config) is { } baseline) return new PromptBaselineModel(clip, tokenizer, hierarchy, baseline);
             return new HgclipModel(clip, tokenizer, hierarchy, ModelOptions(config));
         }
@@ -149,6 +151,13 @@ public static class VisionLanguageMethods
                 new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
             plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+            return;
+        }
+
+        if (model is ZeroShotModel)
+        {
+            progress.Line("zero-shot: nothing to train; CLIP is evaluated with the class prompts");
+            plan.Run.Log("no trainable parts: zero-shot");
             return;
         }
 

@@ -36,6 +36,12 @@ internal static class MatFile
     const int MiInt8 = 1, MiUInt8 = 2, MiInt16 = 3, MiUInt16 = 4, MiInt32 = 5, MiUInt32 = 6, MiSingle = 7, MiDouble = 9,
         MiInt64 = 12, MiUInt64 = 13, MiMatrix = 14, MiCompressed = 15, MiUtf8 = 16;
 
+    /// <summary>Deepest nesting of cells and structs (the Stanford Cars devkit nests 2 deep).</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>Largest inflated size of one compressed element: 1 GiB (the devkit's largest is under 1 MB).</summary>
+    public const long MaxInflatedBytes = 1L << 30;
+
     static readonly string[] Classes = { "", "cell", "struct", "object", "char", "sparse", "double", "single", "int8", "uint8",
         "int16", "uint16", "int32", "uint32", "int64", "uint64" };
 
@@ -65,9 +71,14 @@ internal static class MatFile
         readonly byte[] _bytes;
         readonly int _end;
         readonly string _file;
+        readonly int _depth;
         public int Position;
 
-        public Reader(byte[] bytes, int start, int end, string file) { _bytes = bytes; Position = start; _end = end; _file = file; }
+        public Reader(byte[] bytes, int start, int end, string file, int depth = 0)
+        {
+            (_bytes, Position, _end, _file, _depth) = (bytes, start, end, file, depth);
+            if (depth > MaxDepth) throw Error($"cells or structs nested deeper than {MaxDepth}");
+        }
 
         ArborException Error(string problem) => new($"{_file}: {problem} (MAT byte {Position})", _file);
 
@@ -96,15 +107,7 @@ internal static class MatFile
             var (type, start, size) = Tag();
             if (type == MiCompressed)
             {
-                byte[] inflated;
-                try
-                {
-                    using var z = new ZLibStream(new MemoryStream(_bytes, start, size), CompressionMode.Decompress);
-                    using var buffer = new MemoryStream();
-                    z.CopyTo(buffer);
-                    inflated = buffer.ToArray();
-                }
-                catch (InvalidDataException e) { throw Error($"corrupt compressed element: {e.Message}"); }
+                var inflated = Inflate(start, size);
                 var inner = new Reader(inflated, 0, inflated.Length, _file);
                 var (innerType, innerStart, innerSize) = inner.Tag();
                 if (innerType != MiMatrix) throw Error($"compressed element holds type {innerType}, expected a matrix");
@@ -114,12 +117,40 @@ internal static class MatFile
             return new Reader(_bytes, start, start + size, _file).Matrix();
         }
 
+        // A bounded inflate: a few KB of deflate data could otherwise claim gigabytes.
+        byte[] Inflate(int start, int size)
+        {
+            try
+            {
+                using var z = new ZLibStream(new MemoryStream(_bytes, start, size), CompressionMode.Decompress);
+                using var buffer = new MemoryStream();
+                var chunk = new byte[1 << 16];
+                int read;
+                while ((read = z.Read(chunk)) > 0)
+                {
+                    if (buffer.Length + read > MaxInflatedBytes)
+                        throw Error($"compressed element inflates to more than {MaxInflatedBytes:N0} bytes");
+                    buffer.Write(chunk, 0, read);
+                }
+                return buffer.ToArray();
+            }
+            catch (InvalidDataException e) { throw Error($"corrupt compressed element: {e.Message}"); }
+        }
+
         MatArray SubMatrix()
         {
             var (type, start, size) = Tag();
             if (type != MiMatrix) throw Error($"expected a matrix element, found type {type}");
             if (size == 0) return new MatArray { Class = "double", Dims = new[] { 0, 0 } };
-            return new Reader(_bytes, start, start + size, _file).Matrix();
+            return new Reader(_bytes, start, start + size, _file, _depth + 1).Matrix();
+        }
+
+        // Every cell and struct field is an element of at least 8 bytes: a count the remaining bytes cannot hold is refused
+        // before anything is allocated for it.
+        void CheckElements(long count, int perElement, string what)
+        {
+            if (count * Math.Max(1, perElement) > (_end - Position) / 8)
+                throw Error($"{what} of {count:N0} elements does not fit in the {_end - Position:N0} bytes left");
         }
 
         // Reads the sub-elements of one miMATRIX whose body spans Position.._end.
@@ -141,6 +172,7 @@ internal static class MatFile
             switch (cls)
             {
                 case "cell":
+                    CheckElements(count, 1, "cell array");
                     return new MatArray { Name = name, Class = cls, Dims = dims, Cells = Enumerable.Range(0, (int)count).Select(_ => SubMatrix()).ToArray() };
                 case "struct":
                 {
@@ -149,6 +181,7 @@ internal static class MatFile
                     if (fieldLength.Length != 1 || fieldLength[0] <= 0) throw Error("bad struct field-name length");
                     var (_, namesStart, namesSize) = Tag();
                     int fields = namesSize / fieldLength[0];
+                    CheckElements(count, fields, "struct array");
                     var fieldNames = Enumerable.Range(0, fields).Select(f =>
                         Encoding.ASCII.GetString(_bytes, namesStart + f * fieldLength[0], fieldLength[0]).TrimEnd('\0')).ToArray();
                     var elements = new Dictionary<string, MatArray>[count];
@@ -169,7 +202,7 @@ internal static class MatFile
                         _ => throw Error($"char data of type {tag.Type}"),
                     };
                     if (text.Length != count) throw Error($"char array [{string.Join(", ", dims)}] holds {text.Length} characters");
-                    if (dims[0] > 1) text = ColumnMajorRows(text, dims[0], (int)(count / dims[0]));
+                    if (dims[0] > 1 && count > 0) text = ColumnMajorRows(text, dims[0], (int)(count / dims[0]));
                     return new MatArray { Name = name, Class = cls, Dims = dims, Text = text };
                 }
                 default:

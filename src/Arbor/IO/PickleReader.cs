@@ -13,6 +13,9 @@ internal sealed class PickledDict
 
     internal void Set(object key, object? value) => _items.Add((key, value));
 
+    /// <summary>The entries in pickle order, keys as stored (str or bytes).</summary>
+    internal IReadOnlyList<(object Key, object? Value)> Items => _items;
+
     /// <summary>Keys as text (bytes decoded as Latin-1, as Python 2 str).</summary>
     public IEnumerable<string> Keys => _items.Select(i => PickleReader.Text(i.Key));
 
@@ -59,13 +62,18 @@ internal sealed class PickleReader
     /// <summary>Unpickles bytes; <paramref name="file"/> names them in errors.</summary>
     public static object? Load(byte[] bytes, string file) => new PickleReader(bytes, file).Run();
 
-    /// <summary>Text of a str or bytes (Latin-1) value.</summary>
-    public static string Text(object? value) => value switch
+    /// <summary>Text of a str or bytes (Latin-1) value; anything else is an <see cref="ArborException"/> naming <paramref name="file"/>.</summary>
+    public static string Text(object? value, string? file = null) => value switch
     {
         string s => s,
         byte[] b => Encoding.Latin1.GetString(b),
-        _ => throw new InvalidCastException($"expected a string, found {Describe(value)}"),
+        _ => throw new ArborException($"{(file is null ? "" : file + ": ")}expected a string, found {Describe(value)}", file),
     };
+
+    /// <summary>Deepest nesting of lists, tuples and dicts accepted (CIFAR's pickles nest 2 deep).</summary>
+    public const int MaxDepth = 100;
+
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>What a value is, for error messages.</summary>
     public static string Describe(object? value) => value switch
@@ -95,7 +103,20 @@ internal sealed class PickleReader
 
     byte U8() => Take(1)[0];
     uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-    long U64() => checked((long)BinaryPrimitives.ReadUInt64LittleEndian(Take(8)));
+
+    long U64()
+    {
+        ulong v = BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+        return v <= long.MaxValue ? (long)v : throw Error($"length {v} is out of range");
+    }
+
+    string Utf8(ReadOnlySpan<byte> bytes)
+    {
+        try { return StrictUtf8.GetString(bytes); }
+        catch (DecoderFallbackException) { throw Error("a str is not valid UTF-8"); }
+    }
+
+    string Str(object? value) => value is string or byte[] ? Text(value) : throw Error($"expected a string, found {Describe(value)}");
 
     string Line()
     {
@@ -139,9 +160,9 @@ internal sealed class PickleReader
                 case (byte)']': _stack.Add(new List<object?>()); break;
                 case (byte)')': _stack.Add(Array.Empty<object?>()); break;
                 case (byte)'(': _marks.Push(_stack.Count); break;
-                case (byte)'X': _stack.Add(Encoding.UTF8.GetString(Take(U32()))); break;
-                case 0x8c: _stack.Add(Encoding.UTF8.GetString(Take(U8()))); break;
-                case 0x8d: _stack.Add(Encoding.UTF8.GetString(Take(U64()))); break;
+                case (byte)'X': _stack.Add(Utf8(Take(U32()))); break;
+                case 0x8c: _stack.Add(Utf8(Take(U8()))); break;
+                case 0x8d: _stack.Add(Utf8(Take(U64()))); break;
                 case (byte)'T': _stack.Add(Take(U32()).ToArray()); break;                    // Python 2 str: bytes
                 case (byte)'U': _stack.Add(Take(U8()).ToArray()); break;
                 case (byte)'B': _stack.Add(Take(U32()).ToArray()); break;
@@ -171,7 +192,7 @@ internal sealed class PickleReader
                 case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Top()).Set(k ?? throw Error("None as a dict key"), v); break; }
                 case (byte)'u': { var items = PopMark(); SetItems(AsDict(Top()), items); break; }
                 case (byte)'c': { var module = Line(); _stack.Add(new Global(module, Line())); break; }
-                case 0x93: { var name = Text(Pop()); _stack.Add(new Global(Text(Pop()), name)); break; }
+                case 0x93: { var name = Str(Pop()); _stack.Add(new Global(Str(Pop()), name)); break; }
                 case (byte)'R': { var args = Pop() as object?[] ?? throw Error("REDUCE arguments are not a tuple"); _stack.Add(Reduce(Pop(), args)); break; }
                 case 0x81: { var args = Pop() as object?[] ?? throw Error("NEWOBJ arguments are not a tuple"); _stack.Add(Reduce(Pop(), args)); break; }
                 case (byte)'b': { var state = Pop(); Build(Top(), state); break; }
@@ -180,7 +201,7 @@ internal sealed class PickleReader
                 case (byte)'2': _stack.Add(Top()); break;
                 case (byte)'.':
                     if (_stack.Count != 1) throw Error($"STOP with {_stack.Count} values on the stack");
-                    return Finish(_stack[0]);
+                    return Finish(_stack[0], new Dictionary<object, object?>(ReferenceEqualityComparer.Instance), 0);
                 default: throw Error($"unsupported pickle opcode 0x{op:x2}");
             }
         }
@@ -197,9 +218,9 @@ internal sealed class PickleReader
         for (int i = 0; i < items.Count; i += 2) d.Set(items[i] ?? throw Error("None as a dict key"), items[i + 1]);
     }
 
-    static long Long(ReadOnlySpan<byte> bytes)
+    long Long(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length > 8) throw new OverflowException("integer wider than 64 bits");
+        if (bytes.Length > 8) throw Error($"integer of {bytes.Length} bytes, wider than 64 bits");
         long v = 0;
         for (int i = bytes.Length - 1; i >= 0; i--) v = (v << 8) | bytes[i];
         if (bytes.Length is > 0 and < 8 && (bytes[^1] & 0x80) != 0) v -= 1L << (8 * bytes.Length);
@@ -214,7 +235,7 @@ internal sealed class PickleReader
         if (callable is not Global g) throw Error($"REDUCE on {Describe(callable)}");
         if (IsNumpy(g, "numpy.core.multiarray", "_reconstruct")) return new ArrayBuilder();
         if (g is { Module: "numpy", Name: "dtype" } && args.Length >= 1 && args[0] is string or byte[])
-            return new DType { Code = Text(args[0]) };
+            return new DType { Code = Str(args[0]) };
         if (g is { Module: "_codecs", Name: "encode" } && args is [string s, ..]) return Encoding.Latin1.GetBytes(s);
         if (IsNumpy(g, "numpy.core.numeric", "_frombuffer") && args is [byte[] data, DType dtype, object?[] shape, ..])
             return MakeArray(dtype, shape, data);
@@ -226,7 +247,7 @@ internal sealed class PickleReader
         switch (target)
         {
             case DType d when state is object?[] { Length: >= 2 } t:
-                d.Order = Text(t[1]);
+                d.Order = Str(t[1]);
                 break;
             case ArrayBuilder a when state is object?[] { Length: 5 } t && t[2] is DType dtype && t[1] is object?[] shape:
                 if (t[3] is true) throw Error("Fortran-ordered arrays are not supported");
@@ -241,31 +262,52 @@ internal sealed class PickleReader
     PickledArray MakeArray(DType dtype, object?[] shape, byte[] data)
     {
         var dims = shape.Select(d => d is long l && l >= 0 ? l : throw Error($"bad array dimension {Describe(d)}")).ToArray();
-        int itemSize = dtype.Code.Length > 1 && int.TryParse(dtype.Code[1..], out int size) ? size : throw Error($"unsupported dtype '{dtype.Code}'");
-        long expected = dims.Aggregate(1L, (a, b) => checked(a * b)) * itemSize;
+        int itemSize = dtype.Code.Length > 1 && int.TryParse(dtype.Code[1..], out int size) && size is >= 1 and <= 16
+            ? size : throw Error($"unsupported dtype '{dtype.Code}'");
+        // The product of claimed dimensions may overflow: stop as soon as it passes the bytes actually held.
+        long expected = itemSize;
+        foreach (var d in dims)
+            expected = d == 0 ? 0 : expected > data.Length / d ? data.Length + 1L : expected * d;
         if (data.Length != expected)
-            throw Error($"array [{string.Join(", ", dims)}] of {dtype.Code} needs {expected} bytes, the pickle holds {data.Length}");
+            throw Error($"array [{string.Join(", ", dims)}] of {dtype.Code} " +
+                        (expected > data.Length ? "needs more bytes than" : $"needs {expected} bytes, not") + $" the {data.Length} the pickle holds");
         return new PickledArray(dtype.Order + dtype.Code, dims, data);
     }
 
-    object? Finish(object? value) => value switch
+    // Replaces array builders by their arrays in the whole value. Each container is finished once (memo references may
+    // share one container many times, or make it contain itself), so the work is linear in the pickle; nesting is bounded
+    // so a hostile pickle cannot exhaust the stack.
+    object? Finish(object? value, Dictionary<object, object?> done, int depth)
     {
-        ArrayBuilder { Array: { } a } => a,
-        ArrayBuilder => throw Error("array never built"),
-        List<object?> l => l.Select(Finish).ToList(),
-        object?[] t => t.Select(Finish).ToArray(),
-        PickledDict d => FinishDict(d),
-        _ => value,
-    };
-
-    PickledDict FinishDict(PickledDict d)
-    {
-        var result = new PickledDict();
-        foreach (var key in d.Keys)
+        if (value is null or string or byte[] or long or double or bool or PickledArray) return value;
+        if (done.TryGetValue(value, out var finished)) return finished;
+        if (depth > MaxDepth) throw Error($"values nested deeper than {MaxDepth}");
+        switch (value)
         {
-            d.TryGet(key, out var v);
-            result.Set(key, Finish(v));
+            case ArrayBuilder { Array: { } a }: return a;
+            case ArrayBuilder: throw Error("array never built");
+            case List<object?> l:
+            {
+                var result = new List<object?>(l.Count);
+                done[value] = result;
+                foreach (var item in l) result.Add(Finish(item, done, depth + 1));
+                return result;
+            }
+            case object?[] t:
+            {
+                var result = new object?[t.Length];
+                done[value] = result;
+                for (int i = 0; i < t.Length; i++) result[i] = Finish(t[i], done, depth + 1);
+                return result;
+            }
+            case PickledDict d:
+            {
+                var result = new PickledDict();
+                done[value] = result;
+                foreach (var (key, v) in d.Items) result.Set(key, Finish(v, done, depth + 1));
+                return result;
+            }
+            default: throw Error($"{Describe(value)} is not data");   // a bare global or dtype left as a value
         }
-        return result;
     }
 }

@@ -77,8 +77,16 @@ public sealed record RunConfig
     public string? Schedule { get; init; }
     /// <summary>Linear probe recipe: "arbor" (AdamW, cosine, level losses averaged) or "reference" (SGD, step decay).</summary>
     public string? ProbeRecipe { get; init; }
+    /// <summary>Zero-shot: prompt templates, <c>{name}</c> standing for the class name (default "a photo of a {name}.").</summary>
+    public string[]? Templates { get; init; }
+    /// <summary>Zero-shot: score coarser levels by summing the leaves' probabilities instead of by their own prompts.</summary>
+    public bool? Marginalize { get; init; }
+    /// <summary>Zero-shot logits: "hundred" (100 × cosine, the default) or "logit-scale" (the checkpoint's exp(logit_scale)).</summary>
+    public string? ZeroShotScale { get; init; }
     /// <summary>Image side the model sees (resolved at training time from the data).</summary>
     public int? ImageSize { get; init; }
+    /// <summary>Point clouds: points per cloud the model sees (default 1,024; resolved at training time from the data).</summary>
+    public int? Points { get; init; }
     /// <summary>Input channels the model sees (resolved at training time from the data).</summary>
     public int? Channels { get; init; }
     /// <summary>
@@ -102,6 +110,11 @@ public sealed record RunConfig
     public int? TrainLimit { get; init; }
     public int Seed { get; init; } = 0;
     public int Threads { get; init; } = 0;
+    /// <summary>
+    /// What the frozen towers computed in: "fp32" or "bf16" (docs/precision.md). <c>--precision auto</c> is resolved before it
+    /// is written, so the file records what ran; null (older runs) is fp32.
+    /// </summary>
+    public string? Precision { get; init; }
 
     /// <summary>The input normalisation the run's model expects (null until resolved).</summary>
     public Arbor.Data.Normalization? InputNormalization() =>
@@ -148,21 +161,70 @@ public sealed record RunConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>
+    /// Parses a run config strictly (valid Unicode, no key twice, JSON types as the fields declare) and checks every value
+    /// a run reads back (<see cref="CheckStored"/>); problems are an <see cref="ArborException"/> naming <paramref name="source"/>.
+    /// </summary>
     public static RunConfig FromJson(string json, string source)
     {
+        using var document = Arbor.IO.JsonInput.Parse(json, source, "run config");
+        RunConfig config;
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(json, Json) ?? throw new ArborException("config is empty", source);
+            config = document.Deserialize<RunConfig>(Json) ?? throw new ArborException("run config is empty (null)", source);
         }
         catch (JsonException e)
         {
-            throw new ArborException($"malformed run config: {e.Message}", source);
+            var message = e.Message;
+            int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+            throw new ArborException($"malformed run config: {(cut > 0 ? message[..cut] : message)}{(e.Path is { } at ? $" (at {at})" : "")}", source);
         }
+        config.CheckStored(source);
+        return config;
     }
 
+    /// <summary>Reads <paramref name="path"/> (valid UTF-8, at most <see cref="Arbor.IO.InputLimits.ConfigFileBytes"/>) as <see cref="FromJson"/>.</summary>
     public static RunConfig Read(string path)
     {
         if (!File.Exists(path)) throw new ArborException("run config not found", path);
-        return FromJson(File.ReadAllText(path), path);
+        return FromJson(Arbor.IO.TextInput.ReadFile(path, Arbor.IO.InputLimits.ConfigFileBytes, "run config"), path);
+    }
+
+    /// <summary>
+    /// The values a stored run is opened with must be ones `arbor train` could have written: an edited config.json is refused
+    /// with the field and the problem, instead of failing deep inside (or silently changing predictions).
+    /// </summary>
+    void CheckStored(string path)
+    {
+        void Require(bool ok, string problem) { if (!ok) throw new ArborException($"run config: {problem}", path); }
+        static bool Finite(double? x) => x is null || double.IsFinite(x.Value);
+        Require(!string.IsNullOrWhiteSpace(Method), "method is missing");
+        Require(!string.IsNullOrWhiteSpace(Dataset), "dataset is missing");
+        try { Arbor.Experiments.MethodCatalog.Get(Method); }
+        catch (ArborException e) { throw new ArborException($"run config: {e.Message}", path); }
+        Require(Epochs is null or >= 1 and <= 100_000, $"epochs {Epochs} is not from 1 to 100000");
+        Require(BatchSize is null or >= 1 and <= 65_536, $"batch_size {BatchSize} is not from 1 to 65536");
+        Require(ProbeEpochs is null or >= 0, $"probe_epochs {ProbeEpochs} is negative");   // 0: methods without a probe
+        Require(TrainLimit is null or >= 1, $"train_limit {TrainLimit} is below 1");
+        Require(Threads >= 0, $"threads {Threads} is negative");
+        Require(ValidationFraction is >= 0 and < 1, $"validation_fraction {ValidationFraction} is not in [0, 1)");
+        Require(Finite(LearningRate) && Finite(WeightDecay) && Finite(WarmupEpochs) && Finite(Temperature),
+            "learning_rate, weight_decay, warmup_epochs and temperature must be finite numbers");
+        Require(ImageSize is null or >= 8 and <= Arbor.Experiments.RunValidation.MaxImageSize,
+            $"image_size {ImageSize} is not from 8 to {Arbor.Experiments.RunValidation.MaxImageSize}");
+        Require(Channels is null or 1 or 3, $"channels {Channels} is not 1 or 3");
+        Require(Mean is null == Std is null, "mean and std must be given together");
+        if (Mean is { } mean && Std is { } std)
+        {
+            Require(mean.Length == std.Length && mean.Length is 1 or 3 && (Channels is null || mean.Length == Channels),
+                $"mean and std need one value per channel ({Channels ?? 3}), not {mean.Length} and {std.Length}");
+            Require(mean.All(float.IsFinite) && std.All(v => float.IsFinite(v) && v > 0), "mean must be finite and std positive");
+        }
+        try
+        {
+            InputNormalization();
+            ResizeRule();
+        }
+        catch (ArborException e) { throw new ArborException($"run config: {e.Message}", path); }
     }
 }

@@ -8,12 +8,8 @@ using Xunit.Abstractions;
 namespace Arbor.Tests.Fuzz;
 
 /// <summary>IDX (raw and gzip) and CIFAR-100 binary: random arrays round-trip; damaged files are read right or refused.</summary>
-public sealed class BinaryFormatFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class BinaryFormatFuzzTests(ITestOutputHelper output) : FuzzTests(output)
 {
-    readonly TempFolder _tmp = TestPaths.NewTempFolder();
-
-    public void Dispose() => _tmp.Dispose();
-
     static (int[] Shape, byte[] Data) RandomArray(Random rng)
     {
         int rank = 1 + rng.Next(3);
@@ -87,7 +83,7 @@ public sealed class BinaryFormatFuzzTests(ITestOutputHelper output) : IDisposabl
                 if (!gzipped) Assert.Equal(pair.Mutant.AsSpan(4 + 4 * idx.Shape.Length).ToArray(), idx.Data);
             },
             pair => pair.Mutant);
-        output.WriteLine($"idx gzip={gzipped}: {tally.Total} mutated files, {tally.Accepted} accepted, {tally.Refused} refused");
+        Output.WriteLine($"idx gzip={gzipped}: {tally.Total} mutated files, {tally.Accepted} accepted, {tally.Refused} refused");
     }
 
     [Fact]
@@ -112,9 +108,8 @@ public sealed class BinaryFormatFuzzTests(ITestOutputHelper output) : IDisposabl
     public void Mutated_cifar_files_are_read_right_or_refused()
     {
         var hierarchy = BuiltInHierarchies.Cifar100();
-        var path = _tmp.File("train.bin");
-        var tally = FuzzHarness.Run("cifar-100", FuzzSettings.Seed + 12, FuzzSettings.Iterations,
-            (rng, _) =>
+        Files("cifar-100", 12, "train.bin",
+            rng =>
             {
                 int n = 1 + rng.Next(3);
                 var bytes = new byte[n * Cifar100.RecordSize];
@@ -127,17 +122,11 @@ public sealed class BinaryFormatFuzzTests(ITestOutputHelper output) : IDisposabl
                 }
                 return rng.Next(5) == 0 ? bytes : new Mutator(rng).Bytes(bytes);
             },
-            bytes =>
-            {
-                File.WriteAllBytes(path, bytes);
-                return Cifar100.Read(path, hierarchy, "fuzz");
-            },
+            path => Cifar100.Read(path, hierarchy, "fuzz"),
             (bytes, set) =>
             {
                 Assert.Equal(bytes.Length / Cifar100.RecordSize, set.Count);
                 Assert.All(set.Leaves, leaf => Assert.InRange(leaf, 0, 99));
-            },
-            bytes => bytes);
-        output.WriteLine($"cifar: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+            });
     }
 }

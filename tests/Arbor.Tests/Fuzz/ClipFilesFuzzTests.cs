@@ -11,44 +11,35 @@ namespace Arbor.Tests.Fuzz;
 /// The files of a CLIP folder — config.json, preprocessor_config.json, vocab.json, merges.txt — and the prototype cache:
 /// edited files give a valid, bounded value or an <see cref="ArborException"/> (the cache: a miss).
 /// </summary>
-public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : FuzzTests(output)
 {
-    readonly TempFolder _tmp = TestPaths.NewTempFolder();
-
-    public void Dispose() => _tmp.Dispose();
-
     static readonly string TinyConfig = File.ReadAllText(TestPaths.Fixture("clip-tiny", "config.json"));
 
     [Fact]
     public void Edited_configs_load_bounded_or_are_refused()
     {
-        var path = _tmp.File("config.json");
-        var tally = FuzzHarness.Run("clip-config", FuzzSettings.Seed + 30, FuzzSettings.Iterations,
-            (rng, _) => new Mutator(rng).Text(TinyConfig),
-            bytes => { File.WriteAllBytes(path, bytes); return ClipConfig.Load(path); },
+        Files("clip-config", 30, "config.json", rng => new Mutator(rng).Text(TinyConfig), path => ClipConfig.Load(path),
             (_, c) =>
             {
                 Assert.True(c.ParameterCount() <= ClipConfig.Limits.Parameters);
                 Assert.InRange(c.Text.HiddenSize, 1, ClipConfig.Limits.Width);
                 Assert.InRange(c.Vision.ImageSize, 1, ClipConfig.Limits.ImageSize);
                 Assert.Equal(0, c.Vision.ImageSize % c.Vision.PatchSize);
-            },
-            bytes => bytes);
-        output.WriteLine($"config.json: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+            });
     }
 
     [Fact]
     public void Edited_configs_never_build_a_model_the_weights_cannot_fill()
     {
         // The whole loader (config + weights) on fewer cases: each accepted case builds the tiny model.
-        var dir = Path.Combine(_tmp.Path, "clip");
+        var dir = Path.Combine(Tmp.Path, "clip");
         Directory.CreateDirectory(dir);
         File.Copy(TestPaths.Fixture("clip-tiny", "model.safetensors"), Path.Combine(dir, "model.safetensors"));
         var tally = FuzzHarness.Run("clip-model", FuzzSettings.Seed + 31, Math.Max(20, FuzzSettings.Iterations / 10),
             (rng, _) => new Mutator(rng).Text(TinyConfig),
             bytes => { File.WriteAllBytes(Path.Combine(dir, "config.json"), bytes); return ClipModel.Load(dir); },
             save: bytes => bytes);
-        output.WriteLine($"CLIP folder: {tally.Total} configs, {tally.Accepted} loaded, {tally.Refused} refused");
+        Output.WriteLine($"CLIP folder: {tally.Total} configs, {tally.Accepted} loaded, {tally.Refused} refused");
     }
 
     [Theory]
@@ -58,23 +49,23 @@ public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : IDisposable
     [InlineData("\"projection_dim\": 32", "\"projection_dim\": 32, \"projection_dim\": 64", "appears twice")]
     public void Config_examples_from_the_issue_are_refused(string from, string to, string problem)
     {
-        var dir = Path.Combine(_tmp.Path, "clip");
+        var dir = Path.Combine(Tmp.Path, "clip");
         Directory.CreateDirectory(dir);
         File.Copy(TestPaths.Fixture("clip-tiny", "model.safetensors"), Path.Combine(dir, "model.safetensors"), overwrite: true);
         Assert.Contains(from, TinyConfig);
         File.WriteAllText(Path.Combine(dir, "config.json"), TinyConfig.Replace(from, to));
         var (code, _, err) = CliHarness.Run("clip", "embed", "--clip", dir, "--tokens", TestPaths.Fixture("clip-tiny", "inputs.safetensors"),
-            "--out", _tmp.File("out.safetensors"));
+            "--out", Tmp.File("out.safetensors"));
         Assert.Equal(2, code);
         Assert.Contains(problem, err);
         Assert.Contains("config.json", err);
-        Assert.False(File.Exists(_tmp.File("out.safetensors")));
+        Assert.False(File.Exists(Tmp.File("out.safetensors")));
     }
 
     [Fact]
     public void A_config_larger_than_its_weights_is_refused_before_allocating()
     {
-        var dir = Path.Combine(_tmp.Path, "big");
+        var dir = Path.Combine(Tmp.Path, "big");
         Directory.CreateDirectory(dir);
         File.Copy(TestPaths.Fixture("clip-tiny", "model.safetensors"), Path.Combine(dir, "model.safetensors"));
         File.WriteAllText(Path.Combine(dir, "config.json"), TinyConfig.Replace("\"num_hidden_layers\": 2,\n    \"num_attention_heads\": 4,\n    \"max", "\"num_hidden_layers\": 200,\n    \"num_attention_heads\": 4,\n    \"max"));
@@ -94,20 +85,15 @@ public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Edited_preprocessor_configs_load_bounded_or_are_refused()
     {
-        var dir = Path.Combine(_tmp.Path, "pre");
-        Directory.CreateDirectory(dir);
-        var tally = FuzzHarness.Run("preprocessor-config", FuzzSettings.Seed + 32, FuzzSettings.Iterations,
-            (rng, _) => new Mutator(rng).Text(Preprocessor(rng)),
-            bytes => { File.WriteAllBytes(Path.Combine(dir, "preprocessor_config.json"), bytes); return ClipImageProcessor.Load(dir); },
+        Files("preprocessor-config", 32, "preprocessor_config.json", rng => new Mutator(rng).Text(Preprocessor(rng)),
+            path => ClipImageProcessor.Load(Path.GetDirectoryName(path)!),
             (_, p) =>
             {
                 Assert.InRange(p.ShortestEdge, 1, ClipImageProcessor.MaxSize);
                 Assert.InRange(p.CropHeight, 1, ClipImageProcessor.MaxSize);
                 Assert.InRange(p.CropWidth, 1, ClipImageProcessor.MaxSize);
                 Assert.All(p.Std, s => Assert.True(s > 0 && float.IsFinite(s)));
-            },
-            bytes => bytes);
-        output.WriteLine($"preprocessor_config.json: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+            });
     }
 
     static (string Vocab, string Merges) Tokenizer(Random rng)
@@ -128,8 +114,8 @@ public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Edited_tokenizer_files_load_or_are_refused()
     {
-        var vocabPath = _tmp.File("vocab.json");
-        var mergesPath = _tmp.File("merges.txt");
+        var vocabPath = Tmp.File("vocab.json");
+        var mergesPath = Tmp.File("merges.txt");
         var tally = FuzzHarness.Run("tokenizer", FuzzSettings.Seed + 33, FuzzSettings.Iterations,
             (rng, _) =>
             {
@@ -146,13 +132,13 @@ public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : IDisposable
             },
             (_, ids) => Assert.All(ids, id => Assert.InRange(id, 0, 199)),
             files => [.. files.Item1, .. "\n----merges----\n"u8, .. files.Item2]);
-        output.WriteLine($"vocab.json/merges.txt: {tally.Total} pairs, {tally.Accepted} accepted, {tally.Refused} refused");
+        Output.WriteLine($"vocab.json/merges.txt: {tally.Total} pairs, {tally.Accepted} accepted, {tally.Refused} refused");
     }
 
     [Fact]
     public void Damaged_prototype_caches_are_misses()
     {
-        var cache = new PrototypeCache(Path.Combine(_tmp.Path, "cache"));
+        var cache = new PrototypeCache(Path.Combine(Tmp.Path, "cache"));
         var key = PrototypeCache.Key("ckpt", "data", "tree");
         byte[] good;
         using (var scope = NewDisposeScope())
@@ -175,6 +161,6 @@ public sealed class ClipFilesFuzzTests(ITestOutputHelper output) : IDisposable
                 return 0;
             },
             save: bytes => bytes);
-        output.WriteLine($"prototype cache: {tally.Total} damaged files, {hits} hits (undamaged mutations only)");
+        Output.WriteLine($"prototype cache: {tally.Total} damaged files, {hits} hits (undamaged mutations only)");
     }
 }

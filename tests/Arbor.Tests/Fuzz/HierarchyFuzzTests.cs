@@ -5,12 +5,8 @@ using Xunit.Abstractions;
 namespace Arbor.Tests.Fuzz;
 
 /// <summary>Hierarchy files (.json, .txt, .csv): random trees round-trip; mutated files load to a valid tree or fail closed.</summary>
-public sealed class HierarchyFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class HierarchyFuzzTests(ITestOutputHelper output) : FuzzTests(output)
 {
-    readonly TempFolder _tmp = TestPaths.NewTempFolder();
-
-    public void Dispose() => _tmp.Dispose();
-
     public static TheoryData<string> Formats => new() { ".json", ".txt", ".csv" };
 
     static string Write((string[] Levels, List<string[]> Paths) tree, string format) => format switch
@@ -24,7 +20,7 @@ public sealed class HierarchyFuzzTests(ITestOutputHelper output) : IDisposable
     [MemberData(nameof(Formats))]
     public void Random_trees_round_trip(string format)
     {
-        var path = _tmp.File("tree" + format);
+        var path = Tmp.File("tree" + format);
         var tally = FuzzHarness.Run($"hierarchy{format}-valid", FuzzSettings.Seed + 1, Math.Max(50, FuzzSettings.Iterations / 5),
             (rng, _) => Generators.Tree(rng),
             tree =>
@@ -44,34 +40,23 @@ public sealed class HierarchyFuzzTests(ITestOutputHelper output) : IDisposable
                 }
             });
         Assert.Equal(0, tally.Refused);
-        output.WriteLine($"{format}: {tally.Total} random trees round-tripped");
+        Output.WriteLine($"{format}: {tally.Total} random trees round-tripped");
     }
 
     [Theory]
     [MemberData(nameof(Formats))]
     public void Mutated_files_load_valid_trees_or_fail_closed(string format)
     {
-        var path = _tmp.File("mutant" + format);
-        var tally = FuzzHarness.Run($"hierarchy{format}", FuzzSettings.Seed + 2 + format.Length, FuzzSettings.Iterations,
-            (rng, _) => new Mutator(rng).Text(Write(Generators.Tree(rng), format)),
-            bytes =>
-            {
-                File.WriteAllBytes(path, bytes);
-                return HierarchyLoader.Load(path);
-            },
-            (_, h) => Generators.CheckHierarchy(h),
-            bytes => bytes);
-        output.WriteLine($"{format}: {tally.Total} mutated files, {tally.Accepted} accepted as valid trees, {tally.Refused} refused");
+        Files($"hierarchy{format}", 2 + format.Length, "mutant" + format,
+            rng => new Mutator(rng).Text(Write(Generators.Tree(rng), format)), HierarchyLoader.Load, (_, h) => Generators.CheckHierarchy(h));
     }
 
     [Fact]
     public void Random_bytes_are_never_a_hierarchy()
     {
-        var path = _tmp.File("noise.txt");
-        var tally = FuzzHarness.Run("hierarchy-noise", FuzzSettings.Seed + 3, Math.Max(50, FuzzSettings.Iterations / 5),
-            (rng, _) => { var b = new byte[1 + rng.Next(2000)]; rng.NextBytes(b); return b; },
-            bytes => { File.WriteAllBytes(path, bytes); return HierarchyLoader.Load(path); },
-            save: bytes => bytes);
+        var tally = Files("hierarchy-noise", 3, "noise.txt",
+            rng => { var b = new byte[1 + rng.Next(2000)]; rng.NextBytes(b); return b; },
+            HierarchyLoader.Load, iterations: Math.Max(50, FuzzSettings.Iterations / 5));
         Assert.Equal(0, tally.Accepted);
     }
 
@@ -79,13 +64,13 @@ public sealed class HierarchyFuzzTests(ITestOutputHelper output) : IDisposable
     public void A_very_long_row_is_refused_in_linear_time()
     {
         // 100,001 fields once took over a minute (quadratic); now the field limit stops the row at the 33rd field.
-        var path = _tmp.File("long.txt");
+        var path = Tmp.File("long.txt");
         File.WriteAllText(path, string.Join(",", Enumerable.Range(0, 100_001).Select(i => $"f{i}")) + "\n");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.Throws<HierarchyException>(() => HierarchyLoader.Load(path));
         Assert.Contains("more than 32 fields", e.Message);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
-        var quotes = _tmp.File("quotes.csv");
+        var quotes = Tmp.File("quotes.csv");
         File.WriteAllText(quotes, "level1\n" + "a" + new string('"', 200_000) + "\n");
         watch.Restart();
         try { HierarchyLoader.Load(quotes); } catch (ArborException) { }
@@ -98,7 +83,7 @@ public sealed class HierarchyFuzzTests(ITestOutputHelper output) : IDisposable
     [InlineData("tree.txt", "cat, animal\n\u0001dog, animal\n", "control character")]
     public void Names_must_be_text(string file, string content, string problem)
     {
-        var path = _tmp.File(file);
+        var path = Tmp.File(file);
         File.WriteAllText(path, content);
         var e = Assert.ThrowsAny<ArborException>(() => HierarchyLoader.Load(path));
         Assert.Contains(problem, e.Message);
@@ -108,7 +93,7 @@ public sealed class HierarchyFuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Invalid_utf8_is_refused_and_a_bom_is_allowed()
     {
-        var path = _tmp.File("tree.txt");
+        var path = Tmp.File("tree.txt");
         File.WriteAllBytes(path, [.. "cat, animal\ndog, anim"u8, 0xff, .. "al\n"u8]);
         var e = Assert.ThrowsAny<ArborException>(() => HierarchyLoader.Load(path));
         Assert.Contains("not valid UTF-8", e.Message);

@@ -6,14 +6,11 @@ using Xunit.Abstractions;
 namespace Arbor.Tests.Fuzz;
 
 /// <summary>Manifest CSV: random manifests round-trip; edited ones open to consistent splits or are refused.</summary>
-public sealed class ManifestFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class ManifestFuzzTests(ITestOutputHelper output) : FuzzTests(output)
 {
-    readonly TempFolder _tmp = TestPaths.NewTempFolder();
     readonly ClassHierarchy _hierarchy = ClassHierarchy.FromLeafPaths("pets", ["kind", "animal"],
         [["mammal", "cat"], ["mammal", "dog"], ["bird", "owl"], ["bird", "crow"]]);
     static readonly string[] Leaves = ["cat", "dog", "owl", "crow"];
-
-    public void Dispose() => _tmp.Dispose();
 
     string Manifest(Random rng)
     {
@@ -25,7 +22,7 @@ public sealed class ManifestFuzzTests(ITestOutputHelper output) : IDisposable
                 for (int k = 0; k < 1 + rng.Next(3); k++)
                 {
                     var file = $"img/{leaf}/{image++}.png";
-                    var full = Path.Combine(_tmp.Path, file);
+                    var full = Path.Combine(Tmp.Path, file);
                     Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                     if (!File.Exists(full)) File.WriteAllBytes(full, [0]);
                     rows.Append(file).Append(',').Append(leaf);
@@ -35,11 +32,13 @@ public sealed class ManifestFuzzTests(ITestOutputHelper output) : IDisposable
         return rows.ToString();
     }
 
+    DatasetSplits Open(string path) => DatasetCatalog.Open(path, new DatasetOptions { Hierarchy = _hierarchy });
+
     DatasetSplits Open(byte[] bytes)
     {
-        var path = _tmp.File("m.csv");
+        var path = Tmp.File("m.csv");
         File.WriteAllBytes(path, bytes);
-        return DatasetCatalog.Open(path, new DatasetOptions { Hierarchy = _hierarchy });
+        return Open(path);
     }
 
     static void CheckSplits(DatasetSplits splits)
@@ -53,9 +52,7 @@ public sealed class ManifestFuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Edited_manifests_open_consistently_or_are_refused()
     {
-        var tally = FuzzHarness.Run("manifest", FuzzSettings.Seed + 40, FuzzSettings.Iterations,
-            (rng, _) => new Mutator(rng).Text(Manifest(rng)), Open, (_, s) => CheckSplits(s), bytes => bytes);
-        output.WriteLine($"manifest: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+        Files("manifest", 40, "m.csv", rng => new Mutator(rng).Text(Manifest(rng)), Open, (_, s) => CheckSplits(s));
     }
 
     [Theory]
@@ -65,8 +62,8 @@ public sealed class ManifestFuzzTests(ITestOutputHelper output) : IDisposable
     [InlineData("img/a.png,cat,train\nimg/./a.png,cat,test\n", "must not overlap")]
     public void Manifest_policies(string rows, string problem)
     {
-        Directory.CreateDirectory(Path.Combine(_tmp.Path, "img"));
-        File.WriteAllBytes(_tmp.File("img/a.png"), [0]);
+        Directory.CreateDirectory(Path.Combine(Tmp.Path, "img"));
+        File.WriteAllBytes(Tmp.File("img/a.png"), [0]);
         var e = Assert.Throws<DatasetException>(() => Open(Encoding.UTF8.GetBytes(rows)));
         Assert.Contains(problem, e.Message);
         Assert.Contains("m.csv:", e.Message);

@@ -11,12 +11,8 @@ namespace Arbor.Tests.Fuzz;
 /// safetensors: random tensor sets round-trip; files with damaged bytes or edited headers are read right or refused, and
 /// the CLIP tensor inputs (<c>clip embed --pixels/--tokens</c>) refuse wrong dtypes, shapes, values and missing EOS.
 /// </summary>
-public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
+public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : FuzzTests(output)
 {
-    readonly TempFolder _tmp = TestPaths.NewTempFolder();
-
-    public void Dispose() => _tmp.Dispose();
-
     static readonly ScalarType[] Types = [ScalarType.Float32, ScalarType.Float16, ScalarType.BFloat16, ScalarType.Float64,
         ScalarType.Int64, ScalarType.Int32, ScalarType.Int16, ScalarType.Int8, ScalarType.Byte, ScalarType.Bool];
 
@@ -45,14 +41,14 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
 
     byte[] WriteFile(Dictionary<string, Tensor> tensors, Dictionary<string, string>? metadata = null)
     {
-        var path = _tmp.File($"w{Environment.CurrentManagedThreadId}.safetensors");
+        var path = Tmp.File($"w{Environment.CurrentManagedThreadId}.safetensors");
         SafeTensors.Write(path, tensors, metadata);
         return File.ReadAllBytes(path);
     }
 
     SafeTensorsContent ReadBytes(byte[] bytes)
     {
-        var path = _tmp.File($"r{Environment.CurrentManagedThreadId}.safetensors");
+        var path = Tmp.File($"r{Environment.CurrentManagedThreadId}.safetensors");
         File.WriteAllBytes(path, bytes);
         return SafeTensors.Read(path);
     }
@@ -111,7 +107,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
         var tally = FuzzHarness.Run("safetensors-bytes", FuzzSettings.Seed + 21, FuzzSettings.Iterations,
             (rng, _) => new Mutator(rng).Bytes(pool[rng.Next(pool.Count)]),
             ReadBytes, (_, content) => CheckContent(content), bytes => bytes);
-        output.WriteLine($"bytes: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+        Output.WriteLine($"bytes: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
     }
 
     [Fact]
@@ -132,7 +128,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
                 return result;
             },
             ReadBytes, (_, content) => CheckContent(content), bytes => bytes);
-        output.WriteLine($"headers: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+        Output.WriteLine($"headers: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
     }
 
     [Theory]
@@ -200,6 +196,6 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
                 Assert.True(value.Finite);
             },
             bytes => bytes);
-        output.WriteLine($"clip inputs: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+        Output.WriteLine($"clip inputs: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
     }
 }

@@ -22,7 +22,7 @@ internal static class CifarPython
             : throw new DatasetException($"no '{key}' entry (has {string.Join(", ", dict.Keys)})", path);
 
     public static List<string> Names(PickledDict dict, string key, string path) =>
-        Field(dict, key, path) is List<object?> list ? list.Select(PickleReader.Text).ToList()
+        Field(dict, key, path) is List<object?> list ? list.Select(v => PickleReader.Text(v, path)).ToList()
             : throw new DatasetException($"'{key}' is not a list", path);
 
     public static int[] Labels(PickledDict dict, string key, int count, int classes, string path)

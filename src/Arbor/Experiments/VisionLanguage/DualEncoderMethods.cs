@@ -141,9 +141,18 @@ public static class DualEncoderMethods
         }
         using var valCodes = Encodings(dual, evaluation(splits.Validation), progress, "validation");
         using var head = new EncodingHead(dual);
+        // The same loss and schedule as the end-to-end path (HGCLIP's level-weighted cross-entropy; --schedule), only
+        // the minibatches come from the cached encodings.
+        var loss = new HgclipLoss(hierarchy);
         double score = LinearProbeTrainer.Fit(head, hierarchy, trainCodes!, valCodes,
             new LinearProbeTrainer.Options(Epochs: config.Epochs!.Value, BatchSize: config.BatchSize!.Value,
-                LearningRate: config.LearningRate!.Value, WeightDecay: config.WeightDecay!.Value, Seed: config.Seed), progress);
+                LearningRate: config.LearningRate!.Value, WeightDecay: config.WeightDecay!.Value, Seed: config.Seed,
+                Optimizer: config.Optimizer!)
+            {
+                Schedule = HgclipRecipe.ScheduleOf(config),
+                Loss = loss.Compute,
+                Phase = config.Method,
+            }, progress);
         progress.Line($"{config.Method}: best validation mean top-1 {score:P2} (trained on cached tower encodings)");
         plan.Run.Log($"{config.Method}: best validation mean top-1 {score:F4} on cached frozen-tower encodings");
     }

@@ -104,6 +104,7 @@ public sealed class ClipTextTransformer : nn.Module
             _ => throw new ArgumentException($"text prompt {what} has shape [{string.Join(", ", context.shape)}]; expected [nCtx, {w}] or [{t}, nCtx, {w}]"),
         };
         long n = ctx.shape[1];
+        ctx = ctx.to(h.dtype);   // float32 prompts join a bfloat16 tower here; gradients flow back through the cast
         if (ctx.shape[2] != w) throw new ArgumentException($"text prompt {what} is {ctx.shape[2]} wide; the text tower is {w} wide");
         if (1 + n >= l) throw new ArgumentException($"text prompt {what} has {n} tokens; sequences of {l} leave no room after BOS and before EOS");
         return torch.cat([h[.., ..1], ctx, h[.., (int)(1 + n)..]], 1);
