@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Arbor.Models.Clip;
+using Arbor.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,25 +36,30 @@ internal static class ClipBench
         var textBatch = new Option<int>("--text-batch") { DefaultValueFactory = _ => 64 };
         var iterations = new Option<int>("--iterations") { Description = "timed batches per tower", DefaultValueFactory = _ => 4 };
         var ops = new Option<bool>("--ops") { Description = "also time each op of one block of each tower, back to back" };
+        var precision = Cli.Commands.PrecisionOption.Create();
         var command = new Command("clip", "CLIP image- and text-tower throughput (inference mode)")
         {
-            clip, threads, imageBatch, textBatch, iterations, ops,
+            clip, threads, imageBatch, textBatch, iterations, ops, precision,
         };
         command.SetAction(result => Run(result.GetValue(clip), result.GetValue(threads), result.GetValue(imageBatch),
-            result.GetValue(textBatch), result.GetValue(iterations), result.GetValue(ops)));
+            result.GetValue(textBatch), result.GetValue(iterations), result.GetValue(ops), ComputePrecision.Resolve(Cli.Commands.PrecisionOption.Get(result, precision))));
         return command;
     }
 
-    static int Run(string? dir, int threads, int imageBatch, int textBatch, int iterations, bool ops)
+    static int Run(string? dir, int threads, int imageBatch, int textBatch, int iterations, bool ops, PrecisionChoice precision)
     {
         torch.set_num_threads(threads);
         iterations = Math.Max(1, iterations);
-        if (ops) ClipOpsBench.Run(VitB16, imageBatch, textBatch);
+        Console.WriteLine(precision);
+        if (ops) ClipOpsBench.Run(VitB16, imageBatch, textBatch, precision.FrozenType);
         torch.manual_seed(0);
-        using var model = dir is null ? new ClipModel(VitB16) : ClipModel.Load(dir);
+        using var model = (dir is null ? new ClipModel(VitB16) : ClipModel.Load(dir)).CastFrozen(precision.FrozenType);
         model.eval();
         var c = model.Config;
         Console.WriteLine($"model: {(dir ?? "random ViT-B/16 shapes")}; threads {torch.get_num_threads()} (inter-op {torch.get_num_interop_threads()}); load average {LoadAverage()}");
+        // The ceiling: this precision's GEMM rate at each tower's own MLP shape, measured in this process.
+        double imageGemm = MatmulBench.Rate(imageBatch * (c.Vision.NumPatches + 1), c.Vision.HiddenSize, c.Vision.IntermediateSize, precision.FrozenType, 0.5);
+        double textGemm = MatmulBench.Rate(textBatch * c.Text.MaxPositionEmbeddings, c.Text.HiddenSize, c.Text.IntermediateSize, precision.FrozenType, 0.5);
         using var mode = torch.inference_mode();
         using var pixels = torch.randn(imageBatch, c.Vision.NumChannels, c.Vision.ImageSize, c.Vision.ImageSize);
         using var ids = torch.randint(0, c.Text.VocabSize - 1, [textBatch, c.Text.MaxPositionEmbeddings], dtype: ScalarType.Int64);
@@ -75,8 +81,14 @@ internal static class ClipBench
             $"({1000 * imageWall:F0} ms wall, {1000 * imageCpu:F0} ms CPU, {imageFaults} page faults per batch; median of {iterations})");
         Console.WriteLine($"text tower:  batch {textBatch} × {c.Text.MaxPositionEmbeddings} tokens: {textBatch / textWall:F1} texts/s " +
             $"({1000 * textWall:F0} ms wall, {1000 * textCpu:F0} ms CPU, {textFaults} page faults per batch; median of {iterations})");
-        Console.WriteLine($"text/image time per batch: {textWall / imageWall:F2} wall, {textCpu / imageCpu:F2} CPU " +
-            "(ViT-B/16 FLOPs: about 1.4)");
+        double imageFlops = TowerFlops.Image(c.Vision, imageBatch, c.ProjectionDim);
+        double textFlops = TowerFlops.Text(c.Text, textBatch, c.Text.MaxPositionEmbeddings, c.ProjectionDim);
+        Console.WriteLine($"image tower: {imageFlops / 1e9:F1} GFLOP per batch → {imageFlops / imageWall / 1e9:F1} GFLOP/s " +
+            $"({imageFlops / imageWall / 1e9 / imageGemm:P0} of the {imageGemm:F0} GFLOP/s {precision.Name} GEMM rate at its fc1 shape)");
+        Console.WriteLine($"text tower:  {textFlops / 1e9:F1} GFLOP per batch → {textFlops / textWall / 1e9:F1} GFLOP/s " +
+            $"({textFlops / textWall / 1e9 / textGemm:P0} of the {textGemm:F0} GFLOP/s {precision.Name} GEMM rate at its fc1 shape)");
+        Console.WriteLine($"text/image time per batch: {textWall / imageWall:F2} wall, {textCpu / imageCpu:F2} CPU; FLOP ratio {textFlops / imageFlops:F2}; " +
+            $"time per FLOP, text/image: {textWall / textFlops / (imageWall / imageFlops):F2} wall, {textCpu / textFlops / (imageCpu / imageFlops):F2} CPU");
         Console.WriteLine($"load average after: {LoadAverage()}");
         return 0;
     }
@@ -110,6 +122,5 @@ internal static class ClipBench
     static (double Wall, double Cpu, long Faults) Median(List<(double Wall, double Cpu, long Faults)> times) =>
         times.OrderBy(t => t.Wall).ElementAt(times.Count / 2);
 
-    static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    static string LoadAverage() => Load.Average();
 }

@@ -11,7 +11,7 @@ namespace Arbor.Bench;
 /// </summary>
 internal static class ClipOpsBench
 {
-    public static void Run(ClipConfig config, int imageBatch, int textBatch)
+    public static void Run(ClipConfig config, int imageBatch, int textBatch, ScalarType type = ScalarType.Float32)
     {
         using var mode = torch.inference_mode();
         var v = config.Vision;
@@ -28,18 +28,18 @@ internal static class ClipOpsBench
         foreach (var shape in new[] { image, text })
         {
             using var layer = new ClipEncoderLayer(shape.Width, shape.Heads, shape.Inter, "quick_gelu", 1e-5);
-            layer.eval();
+            layer.to(type).eval();
             long b = shape.Batch, l = shape.Tokens, w = shape.Width, d = w / shape.Heads;
-            using var x = torch.randn(b, l, w);
-            using var lin = nn.Linear(w, w);
-            using var fc1 = nn.Linear(w, shape.Inter);
-            using var h1 = torch.randn(b, l, shape.Inter);
-            using var q = torch.randn(b, shape.Heads, l, d);
-            using var k = torch.randn(b, shape.Heads, l, d);
-            using var vv = torch.randn(b, shape.Heads, l, d);
-            using var qT = torch.randn(b, l, shape.Heads, d).transpose(1, 2);
-            using var mask = torch.full(l, l, float.NegativeInfinity).triu(1);
-            using var ln = nn.LayerNorm(w);
+            using var x = torch.randn(b, l, w).to(type);
+            using var lin = nn.Linear(w, w).to(type);
+            using var fc1 = nn.Linear(w, shape.Inter).to(type);
+            using var h1 = torch.randn(b, l, shape.Inter).to(type);
+            using var q = torch.randn(b, shape.Heads, l, d).to(type);
+            using var k = torch.randn(b, shape.Heads, l, d).to(type);
+            using var vv = torch.randn(b, shape.Heads, l, d).to(type);
+            using var qT = torch.randn(b, l, shape.Heads, d).to(type).transpose(1, 2);
+            using var mask = torch.full(l, l, float.NegativeInfinity).triu(1).to(type);
+            using var ln = nn.LayerNorm(w).to(type);
             double tok = b * l;
             Time("layer_norm", shape, () => ln.forward(x).Dispose(), 0);
             Time("linear w→w", shape, () => lin.forward(x).Dispose(), 2 * tok * w * w);
@@ -57,8 +57,8 @@ internal static class ClipOpsBench
                 using var p = s.softmax(-1);
                 torch.matmul(p, vv).Dispose();
             }, attnFlops);
-            using var mlp = new ClipMlp(shape.Width, shape.Inter, "quick_gelu");
-            using var fc2 = nn.Linear(shape.Inter, w);
+            using var mlp = new ClipMlp(shape.Width, shape.Inter, "quick_gelu").to(type);
+            using var fc2 = nn.Linear(shape.Inter, w).to(type);
             double mlpFlops = 4 * tok * w * shape.Inter;
             Time("mlp in one piece", shape, () =>
             {
@@ -75,7 +75,7 @@ internal static class ClipOpsBench
                 var h = nn.functional.linear(x, state["fc1.weight"], state["fc1.bias"]);
                 var y = h * torch.sigmoid(h * 1.702);
                 var whole = nn.functional.linear(y, state["fc2.weight"], state["fc2.bias"]);
-                double diff = (mlp.Forward(x) - whole).abs().max().item<float>();
+                double diff = (mlp.Forward(x) - whole).abs().max().to(ScalarType.Float32).item<float>();
                 Console.WriteLine($"{"  max |chunked - one piece|",-28} {shape.Name,-6} {diff:G3}");
             }
             double layerFlops = 2 * tok * w * (4 * w + 2 * shape.Inter) + attnFlops;

@@ -5,7 +5,7 @@ using Arbor.Bench;
 namespace Arbor.Cli.Commands;
 
 /// <summary>
-/// `arbor bench data|train|clip|hgclip|tokenizer`: the benchmarks (throughput, time per stage, memory). The measuring code
+/// `arbor bench matmul|data|train|clip|hgclip|tokenizer`: the benchmarks (throughput, time per stage, memory). The measuring code
 /// lives in Bench/ and is shared with the bench/Arbor.Bench project, which stays a thin wrapper around it.
 /// </summary>
 internal static class BenchCommand
@@ -14,7 +14,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Benchmarks: loader, training-step, CLIP-tower, HGCLIP-stage and tokenizer throughput " +
             "and memory. Build in Release (./arbor does); other work on the machine skews the numbers (the load average is printed).");
-        foreach (var sub in new[] { DataBench.Build(), TrainBench.Build(), ClipBench.Build(), HgclipBench.Build(), TokenizerBench.Build() })
+        foreach (var sub in new[] { MatmulBench.Build(), DataBench.Build(), TrainBench.Build(), ClipBench.Build(), HgclipBench.Build(), TokenizerBench.Build() })
         {
             PrintToInvocationOutput(sub);
             command.Subcommands.Add(sub);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Arbor.IO;
 using Arbor.Models.Clip;
+using Arbor.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,12 +26,13 @@ internal static class ClipCommand
         var images = new Option<string[]>("--images") { Description = "image files (for a similarity table)", AllowMultipleArgumentsPerToken = true };
         var texts = new Option<string[]>("--texts") { Description = "texts (for a similarity table)", AllowMultipleArgumentsPerToken = true };
         var preprocess = ClipOptions.Preprocessing();
+        var precision = PrecisionOption.Create();
         var json = SharedOptions.Json("Print the similarity table as JSON: per image, each text's probability");
         var command = new Command("embed",
             "Embed tensors (--pixels/--tokens → --out: projected image_embeds, text_embeds and logits_per_image), or print " +
             "softmax probabilities of --texts for each of --images.")
         {
-            clip, pixels, tokens, output, images, texts, preprocess, json,
+            clip, pixels, tokens, output, images, texts, preprocess, json, precision,
         };
         command.SetAction(result =>
         {
@@ -47,24 +49,24 @@ internal static class ClipCommand
             if (tensorMode)
             {
                 if (outPath is null) throw new ArborException("--out is required with --pixels/--tokens");
-                EmbedTensors(dir, pixelsPath, tokensPath, outPath);
+                EmbedTensors(dir, pixelsPath, tokensPath, outPath, PrecisionOption.Resolve(result, precision));
                 CommandOutput.Out(result).WriteLine($"wrote {outPath}");
             }
             else
             {
                 if (imageFiles.Length == 0 || textList.Length == 0) throw new ArborException("a similarity table needs both --images and --texts");
                 PrintSimilarity(dir, imageFiles, textList, ClipImageProcessor.ParseConvention(result.GetValue(preprocess)!),
-                    CommandOutput.Out(result), result.GetValue(json));
+                    CommandOutput.Out(result), result.GetValue(json), PrecisionOption.Resolve(result, precision));
             }
             return 0;
         });
         return command;
     }
 
-    static void EmbedTensors(string dir, string? pixelsPath, string? tokensPath, string outPath)
+    static void EmbedTensors(string dir, string? pixelsPath, string? tokensPath, string outPath, PrecisionChoice precision)
     {
         using var scope = torch.NewDisposeScope();
-        using var model = ClipModel.Load(dir);
+        using var model = ClipModel.Load(dir).CastFrozen(precision.FrozenType);
         using var mode = torch.inference_mode();
         var results = new Dictionary<string, Tensor>();
         Tensor? image = null, text = null;
@@ -82,10 +84,11 @@ internal static class ClipCommand
         SafeTensors.Write(outPath, results);
     }
 
-    static void PrintSimilarity(string dir, string[] imageFiles, string[] texts, ClipPreprocessing convention, TextWriter output, bool json)
+    static void PrintSimilarity(string dir, string[] imageFiles, string[] texts, ClipPreprocessing convention, TextWriter output, bool json,
+        PrecisionChoice precision)
     {
         using var scope = torch.NewDisposeScope();
-        using var model = ClipModel.Load(dir);
+        using var model = ClipModel.Load(dir).CastFrozen(precision.FrozenType);
         var tokenizer = ClipTokenizer.Load(dir);
         var processor = ClipImageProcessor.Load(dir, convention);
         using var mode = torch.inference_mode();

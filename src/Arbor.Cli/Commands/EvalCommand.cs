@@ -20,15 +20,19 @@ internal static class EvalCommand
         var imageSize = SharedOptions.ImageSize(SharedOptions.RunInputDefaults);
         var channels = SharedOptions.Channels(SharedOptions.RunInputDefaults);
         var device = DeviceOption.Create();
+        var precision = PrecisionOption.Create("the run's own");
         var command = new Command("eval", "Evaluate a trained run; writes eval-<dataset>-<split>-<decoding>.json in the run folder.")
         {
-            run, dataset, split, decoding, json, clip, skipBad, imageSize, channels, device,
+            run, dataset, split, decoding, json, clip, skipBad, imageSize, channels, device, precision,
         };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
             var decode = DecodingNames.Parse(result.GetValue(decoding)!);
-            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device));
+            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device),
+                PrecisionOption.Get(result, precision));
+            if (result.GetValue(precision) is not null || trained.Precision.Precision != Training.Precision.Fp32)
+                CommandOutput.Progress(result).Line(trained.Precision.ToString());
             if (trained.UseInput(result.GetValue(imageSize), result.GetValue(channels)) is { } note) CommandOutput.Err(result).WriteLine(note);
             var splitName = result.GetValue(split)!;
             var report = trained.Evaluate(result.GetValue(dataset), splitName, decode,

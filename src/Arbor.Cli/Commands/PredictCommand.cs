@@ -20,11 +20,15 @@ internal static class PredictCommand
         var imageSize = SharedOptions.ImageSize(SharedOptions.RunInputDefaults);
         var channels = SharedOptions.Channels(SharedOptions.RunInputDefaults);
         var device = DeviceOption.Create();
-        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad, imageSize, channels, device };
+        var precision = PrecisionOption.Create("the run's own");
+        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad, imageSize, channels, device, precision };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);
-            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device));
+            using var trained = TrainedRun.Open(result.GetValue(run)!, result.GetValue(clip), DeviceOption.Get(result, device),
+                PrecisionOption.Get(result, precision));
+            if (result.GetValue(precision) is not null || trained.Precision.Precision != Training.Precision.Fp32)
+                CommandOutput.Progress(result).Line(trained.Precision.ToString());
             if (trained.UseInput(result.GetValue(imageSize), result.GetValue(channels)) is { } note) CommandOutput.Err(result).WriteLine(note);
             var skipped = result.GetValue(skipBad) ? new List<BadImage>() : null;
             var predictions = trained.Predict(result.GetValue(images)!, DecodingNames.Parse(result.GetValue(decoding)!), skipped);

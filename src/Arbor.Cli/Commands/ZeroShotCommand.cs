@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Arbor.Data;
 using Arbor.Evaluation;
+using Arbor.Experiments;
+using Arbor.Experiments.VisionLanguage;
 using Arbor.Methods.ZeroShot;
-using Arbor.Models.Clip;
 using Arbor.Training;
-using TorchSharp;
 
 namespace Arbor.Cli.Commands;
 
@@ -15,7 +15,7 @@ internal static class ZeroShotCommand
     {
         var clip = new Option<string>("--clip") { Description = "Hugging Face CLIP folder", Required = true };
         var dataset = SharedOptions.Dataset(required: true);
-        var output = SharedOptions.Out("Run folder to write metrics.json and confusion.json into", required: true);
+        var output = SharedOptions.Out("Run folder to write (config.json, hierarchy.json, model.safetensors, metrics.json, confusion.json); `arbor eval` and `arbor predict` take it", required: true);
         var split = SharedOptions.Split("test");
         var templates = new Option<string?>("--templates") { Description = "file with one prompt template per line ({name} = class name)" };
         var marginalize = new Option<bool>("--marginalize") { Description = "score coarse levels by summing leaf probabilities" };
@@ -25,9 +25,10 @@ internal static class ZeroShotCommand
         var force = SharedOptions.Force();
         var json = SharedOptions.Json("Print the metrics as JSON (metrics.json) instead of lines");
         var preprocess = ClipOptions.Preprocessing();
+        var precision = PrecisionOption.Create();
         var command = new Command("zeroshot", "CLIP zero-shot classification at every level; writes metrics.json.")
         {
-            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json,
+            clip, preprocess, dataset, output, split, templates, marginalize, logitScale, decoding, batchSize, force, json, precision,
         };
         command.SetAction(result =>
         {
@@ -42,39 +43,37 @@ internal static class ZeroShotCommand
             int batch = result.GetValue(batchSize) ?? 32;
             if (batch <= 0) throw new ArborException("--batch-size must be positive");
 
-            var clipDir = result.GetValue(clip)!;
-            using var model = ClipModel.Load(clipDir);
-            var tokenizer = ClipTokenizer.Load(clipDir);
-            var processor = ClipImageProcessor.Load(clipDir, ClipImageProcessor.ParseConvention(result.GetValue(preprocess)!));
-            var splits = DatasetCatalog.Open(result.GetValue(dataset)!);
-            var data = splits.Get(result.GetValue(split)!);
-            using var run = RunFolder.OpenForTraining(result.GetValue(output)!, fresh: true, result.GetValue(force));
             var options = new ZeroShotOptions
             {
                 Templates = templateList,
                 Marginalize = result.GetValue(marginalize),
                 Scale = result.GetValue(logitScale) ? ZeroShotScale.LogitScale : ZeroShotScale.Hundred,
             };
-            using var classifier = new ZeroShotClassifier(model, tokenizer, data.Hierarchy, options);
-            var loader = new BatchLoader(data, new BatchLoaderOptions
+            // The output folder is a run (config.json, hierarchy.json, an empty model.safetensors): `arbor eval` and
+            // `arbor predict` rebuild the same classifier from it.
+            var config = ZeroShotModel.WithOptions(new RunConfig
             {
-                BatchSize = batch, Shuffle = false, Preprocessor = processor,
-            });
-            var metrics = new MetricsAccumulator(data.Hierarchy, decode);
-            var progress = CommandOutput.Progress(result);
-            progress.Start("zero-shot", loader.BatchesPerEpoch);
-            int done = 0;
-            foreach (var b in loader)
-            {
-                using (b)
-                using (var scope = torch.NewDisposeScope())
-                    metrics.Add(classifier.LevelLogits(b.Images), b.Leaves);
-                progress.Step(++done);
-            }
-            var computed = metrics.Compute();
-            var report = computed.ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
+                Method = "zeroshot", Dataset = result.GetValue(dataset)!, ClipPath = result.GetValue(clip)!,
+                ClipPreprocessing = result.GetValue(preprocess), BatchSize = batch,
+                Precision = PrecisionOption.Resolve(result, precision).Name,
+            }, options);
+            var splits = TrainRun.OpenData(config);
+            config = VisionLanguageMethods.ResolveInput(config, splits);
+            var data = splits.Get(result.GetValue(split)!);
+            var hierarchy = splits.Hierarchy;
+            using var run = RunFolder.OpenForTraining(result.GetValue(output)!, fresh: true, result.GetValue(force));
+            using var model = TrainRun.CreateModel(config, hierarchy);
+            var loader = new BatchLoader(data, TrainRun.EvaluationLoaderOptions(config, batch));
+            var metrics = Evaluator.Evaluate(model.LevelLogits, loader, hierarchy, decode, CommandOutput.Progress(result), "zero-shot", model.Device);
+            var report = metrics.ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
+            // Written once the metrics exist, so a failed evaluation leaves no folder that looks finished.
+            RunFolder.WriteGuard(run.ConfigFile, () => Arbor.IO.AtomicFile.WriteAllText(run.ConfigFile, config.ToJson()));
+            StoredHierarchy.Write(run.HierarchyFile, hierarchy);
+            Checkpoint.Save(run.ModelFile, model.Module, TrainRun.IdentityOf(config, hierarchy), configJson: config.ToJson());
+            run.Log($"zeroshot: {splits.Description}; evaluated {data.Name}");
+            run.Log($"command: {CommandOutput.CommandLine(result)}");
             RunFolder.WriteGuard(run.MetricsFile, () => report.Write(run.MetricsFile));
-            ConfusionMatrix.WriteJson(run.File(Reporting.RunPlots.ConfusionFileName), computed.Confusion);
+            ConfusionMatrix.WriteJson(run.File(Reporting.RunPlots.ConfusionFileName), metrics.Confusion);
             var o = CommandOutput.Out(result);
             if (result.GetValue(json))
             {

@@ -108,6 +108,8 @@ public enum VisionLanguageKind
     MaPLe,
     /// <summary>PromptSRC: deep prompts in both towers with self-regulating losses and a Gaussian prompt ensemble.</summary>
     PromptSRC,
+    /// <summary>CLIP zero-shot: every class's prompt at every level, nothing trained (as `arbor zeroshot`).</summary>
+    ZeroShot,
 }
 
 /// <summary>HGCLIP and its baselines on a frozen CLIP read from a Hugging Face folder.</summary>
@@ -129,6 +131,7 @@ public sealed record VisionLanguageMethod(string ClipFolder) : MethodOptions
         VisionLanguageKind.CoCoOp => "cocoop",
         VisionLanguageKind.MaPLe => "maple",
         VisionLanguageKind.PromptSRC => "promptsrc",
+        VisionLanguageKind.ZeroShot => "zeroshot",
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "not a vision-language method"),
     };
 

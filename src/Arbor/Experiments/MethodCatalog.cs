@@ -37,6 +37,7 @@ public static class MethodCatalog
         ["maple"] = VisionLanguage("MaPLe: deep text prompts coupled to the visual prompts by learned linear maps"),
         ["promptsrc"] = VisionLanguage("PromptSRC: deep prompts in both towers, self-regulating losses, Gaussian prompt ensemble"),
         ["linear-probe"] = VisionLanguage("linear probe per level on frozen CLIP image features") with { ProbeEpochs = 40 },
+        ["zeroshot"] = VisionLanguage("CLIP zero-shot: every class's prompts at every level; nothing is trained") with { Epochs = 1 },
     };
 
     static MethodDefaults Supervised(string description) =>

@@ -98,10 +98,10 @@ public static class RunValidation
             throw new ArborException($"{splits.Train.Name}: the validation split is empty ({splits.Train.Count} training images, " +
                                      $"--val-fraction {config.ValidationFraction}); raise --val-fraction or add images");
         if (splits.Test.Count == 0) throw new ArborException($"{splits.Test.Name}: the test split is empty");
-        bool trains = config.Method != "linear-probe";
+        bool trains = config.Method is not ("linear-probe" or "zeroshot");
         if (trains && splits.Train.Count < config.BatchSize)
             throw new ArborException($"{splits.Train.Name}: the training split has {splits.Train.Count} images, fewer than one " +
-                                     $"batch of {config.BatchSize}; lower --batch");
+                                     $"batch of {config.BatchSize}; lower --batch-size");
     }
 
     static string Format(float[] values) => "[" + string.Join(", ", values.Select(v => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))) + "]";

@@ -50,13 +50,19 @@ public sealed class TrainRun
         var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress)
             : (Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested), false);
         RunValidation.CheckOptions(config);
+        var precision = RunPrecision.Resolve(config, options.Device);
+        config = config with { Precision = precision.Name };   // config.json records what ran, never "auto"
+        progress.Line(precision.ToString());
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
 
         var check = OpenCheckedData(config, progress);
         var splits = check.Splits;
         var hierarchy = splits.Hierarchy;
-        if (config.ImageSize is null || config.Mean is null)
+        bool clouds = PointClouds.CheckBackbone(config, splits);
+        if (clouds)
+            config = config with { Points = ((Data.Points.PointCloudDataset)splits.Train.Resolve(0).Source).PointsPerCloud, Channels = 3 };
+        else if (config.ImageSize is null || config.Mean is null)
             config = defaults.Family == MethodFamily.VisionLanguage
                 ? VisionLanguageMethods.ResolveInput(config, splits)
                 : Models.Vision.Backbones.IsPretrained(config.Backbone)
@@ -104,7 +110,8 @@ public sealed class TrainRun
         {
             var train = new BatchLoader(splits.Train, TrainingLoaderOptions(config) with
             {
-                Transform = config.ImageSize <= 64 ? BatchAugmentation.PadCropFlip()
+                Transform = clouds ? Data.Points.PointAugmentation.Supervised()
+                    : config.ImageSize <= 64 ? BatchAugmentation.PadCropFlip()
                     // Larger images (the user's own photos): random resized crop + flip, as torchvision's ImageNet recipe.
                     : new BatchAugmentation { Crop = CropKind.ResizedCrop, ScaleMin = 0.25 },
                 Sampler = ContrastiveRecipe.SamplerOf(config),
@@ -154,12 +161,13 @@ public sealed class TrainRun
         var stored = RunConfig.Read(folder.ConfigFile);
         MethodCatalog.Get(requested.Method);   // an unknown name lists the valid ones
         var asked = requested with { Method = MethodCatalog.Canonical(requested.Method) };
-        var differences = stored.Differences(asked, options.GivenOptions, "epochs", "threads");
+        // Threads and precision are how the run computes, not what it is: a resume may change them.
+        var differences = stored.Differences(asked, options.GivenOptions, "epochs", "threads", "precision");
         if (differences.Count > 0)
             throw new ArborException("--resume continues a run with its own options; these differ from the run's config.json: " +
                                      string.Join("; ", differences) + ". Start a new run (another --out, or --force) to change them",
                                      folder.ConfigFile);
-        var config = stored with { Threads = requested.Threads };
+        var config = stored with { Threads = requested.Threads, Precision = requested.Precision ?? stored.Precision };
         bool epochsGiven = options.GivenOptions?.Contains("epochs") ?? requested.Epochs is not null;
         if (epochsGiven && requested.Epochs is int epochs && epochs != stored.Epochs)
         {
@@ -238,7 +246,7 @@ public sealed class TrainRun
         c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),
-            Backbone = (c.Backbone ?? d.Backbone).ToLowerInvariant(),
+            Backbone = (c.Backbone ?? (PointClouds.IsPointDataset(c.Dataset) ? "pointnet" : d.Backbone)).ToLowerInvariant(),
             Epochs = c.Epochs ?? d.Epochs,
             BatchSize = c.BatchSize ?? d.BatchSize,
             Optimizer = (c.Optimizer ?? d.Optimizer).ToLowerInvariant(),
@@ -261,6 +269,7 @@ public sealed class TrainRun
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
         {
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
+            Points = config.Points,
             AllowPathsOutsideManifest = config.AllowPathsOutsideManifest,
         });
         if (config.TrainLimit is int limit && limit < splits.Train.Count)
@@ -296,5 +305,6 @@ public sealed class TrainRun
     };
 
     public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
-        new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
+        new(config.Method, config.Points is int points ? $"{config.Backbone}/{points}pts"
+            : $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
 }

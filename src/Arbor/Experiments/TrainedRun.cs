@@ -57,7 +57,13 @@ public sealed class TrainedRun : IDisposable
     /// model.safetensors): the training data is never opened. <paramref name="clip"/> gives a CLIP method's CLIP folder a
     /// new place (its content must hash to the run's <c>clip_hash</c>).
     /// </summary>
-    public static TrainedRun Open(string runDir, string? clip = null, Device? device = null)
+    public static TrainedRun Open(string runDir, string? clip = null, Device? device = null) => Open(runDir, clip, device, null);
+
+    /// <summary>
+    /// As <see cref="Open(string, string?, Device?)"/>, computing in <paramref name="precision"/> (fp32 | bf16 | auto; null =
+    /// the precision the run trained in). The checkpoint holds only fp32 trainable parts, so any precision opens any run.
+    /// </summary>
+    public static TrainedRun Open(string runDir, string? clip, Device? device, string? precision)
     {
         NativeMemoryTuning.Apply();
         var folder = RunFolder.OpenExisting(runDir);
@@ -80,6 +86,8 @@ public sealed class TrainedRun : IDisposable
         var hierarchy = File.Exists(folder.HierarchyFile) ? StoredHierarchy.Read(folder.HierarchyFile)
             : config.Hierarchy is not null ? HierarchyLoader.Load(config.Hierarchy)
             : TrainRun.OpenData(config).Hierarchy;
+        var chosen = RunPrecision.Resolve(precision is null ? config : config with { Precision = precision }, device);
+        config = config with { Precision = chosen.Name };
         var model = TrainRun.CreateModel(config, hierarchy);
         try
         {
@@ -92,8 +100,11 @@ public sealed class TrainedRun : IDisposable
         }
         if (device is not null) model.MoveTo(device);
         model.Module.eval();
-        return new TrainedRun(folder, config, hierarchy, model);
+        return new TrainedRun(folder, config, hierarchy, model) { Precision = chosen };
     }
+
+    /// <summary>What the frozen towers compute in for this opening, and why (from <c>--precision</c> or the run's config).</summary>
+    public PrecisionChoice Precision { get; private init; } = PrecisionChoice.Fp32;
 
     /// <summary>
     /// Metrics of the model on a split of its dataset, or of any other dataset whose classes are the run's (a folder tree

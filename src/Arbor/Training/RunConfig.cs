@@ -77,8 +77,16 @@ public sealed record RunConfig
     public string? Schedule { get; init; }
     /// <summary>Linear probe recipe: "arbor" (AdamW, cosine, level losses averaged) or "reference" (SGD, step decay).</summary>
     public string? ProbeRecipe { get; init; }
+    /// <summary>Zero-shot: prompt templates, <c>{name}</c> standing for the class name (default "a photo of a {name}.").</summary>
+    public string[]? Templates { get; init; }
+    /// <summary>Zero-shot: score coarser levels by summing the leaves' probabilities instead of by their own prompts.</summary>
+    public bool? Marginalize { get; init; }
+    /// <summary>Zero-shot logits: "hundred" (100 × cosine, the default) or "logit-scale" (the checkpoint's exp(logit_scale)).</summary>
+    public string? ZeroShotScale { get; init; }
     /// <summary>Image side the model sees (resolved at training time from the data).</summary>
     public int? ImageSize { get; init; }
+    /// <summary>Point clouds: points per cloud the model sees (default 1,024; resolved at training time from the data).</summary>
+    public int? Points { get; init; }
     /// <summary>Input channels the model sees (resolved at training time from the data).</summary>
     public int? Channels { get; init; }
     /// <summary>
@@ -102,6 +110,11 @@ public sealed record RunConfig
     public int? TrainLimit { get; init; }
     public int Seed { get; init; } = 0;
     public int Threads { get; init; } = 0;
+    /// <summary>
+    /// What the frozen towers computed in: "fp32" or "bf16" (docs/precision.md). <c>--precision auto</c> is resolved before it
+    /// is written, so the file records what ran; null (older runs) is fp32.
+    /// </summary>
+    public string? Precision { get; init; }
 
     /// <summary>The input normalisation the run's model expects (null until resolved).</summary>
     public Arbor.Data.Normalization? InputNormalization() =>

@@ -44,7 +44,7 @@ public sealed class Trainer
     public Outcome Fit(ITrainingTask task, BatchLoader train, Func<int, EpochValidation>? validate = null, CheckpointPlan? plan = null)
     {
         int stepsPerEpoch = train.BatchesPerEpoch;
-        if (stepsPerEpoch == 0) throw new ArborException("the training split is smaller than one batch; lower --batch");
+        if (stepsPerEpoch == 0) throw new ArborException("the training split is smaller than one batch; lower --batch-size");
         int totalSteps = _options.Epochs * stepsPerEpoch;
         var schedule = new LearningRateSchedule(_options.LearningRate, totalSteps,
             (int)Math.Round(_options.WarmupEpochs * stepsPerEpoch), _options.MinLearningRateFactor);

@@ -24,7 +24,7 @@ public class BenchCommandTests
     {
         var (code, output, _) = CliHarness.Run("bench", "--help");
         Assert.Equal(0, code);
-        foreach (var name in new[] { "data", "train", "clip", "hgclip", "tokenizer" })
+        foreach (var name in new[] { "matmul", "data", "train", "clip", "hgclip", "tokenizer" })
             Assert.Matches($@"\n\s+{name}\s", output);
     }
 

@@ -52,6 +52,34 @@ public class ZeroShotCommandTests
         Assert.Equal(4, report.Levels[1].Classes);
         Assert.True(report.Samples > 0);
 
+        // The folder is a run: eval rebuilds the same classifier (templates, marginalisation from config.json) and gets the
+        // same numbers; predict labels an image at both levels with the run's class names.
+        var eval = CliHarness.Run("eval", "--run", run, "--split", "train", "--json");
+        Assert.True(eval.Code == 0, eval.Err);
+        var again = System.Text.Json.JsonDocument.Parse(eval.Out).RootElement;
+        Assert.Equal(report.Samples, again.GetProperty("samples").GetInt32());
+        var levels = again.GetProperty("levels").EnumerateArray().ToArray();
+        for (int l = 0; l < 2; l++) Assert.Equal(report.Levels[l].Top1, levels[l].GetProperty("top1").GetDouble(), 6);
+        Assert.Equal(report.FullPath, again.GetProperty("full_path").GetDouble(), 6);
+        var image = Directory.GetFiles(Path.Combine(data, "wild", "owl"))[0];
+        var predict = CliHarness.Run("predict", "--run", run, image, "--json");
+        Assert.True(predict.Code == 0, predict.Err);
+        var labels = System.Text.Json.JsonDocument.Parse(predict.Out).RootElement[0].GetProperty("levels").EnumerateArray()
+            .Select(l => l.GetProperty("label").GetString()).ToArray();
+        Assert.Contains(labels[0], new[] { "pet", "wild" });
+        Assert.Contains(labels[1], labels[0] == "pet" ? new[] { "cat", "dog" } : new[] { "fox", "owl" });   // consistent decoding
+
+        var html = CliHarness.Run("report", "--run", run);
+        Assert.True(html.Code == 0, html.Err);
+        Assert.True(File.Exists(Path.Combine(run, "report.html")));
+
+        // The same method through the training path: nothing trains, the test split is evaluated, the folder is a run.
+        var trained = CliHarness.Run("train", "--method", "zeroshot", "--clip", clip, "--dataset", data, "--out", dir.File("trained"), "--json");
+        Assert.True(trained.Code == 0, trained.Err);
+        Assert.Contains("nothing to train", trained.Err);
+        Assert.Equal("zeroshot", System.Text.Json.JsonDocument.Parse(trained.Out).RootElement.GetProperty("method").GetString());
+        Assert.Equal(0, CliHarness.Run("predict", "--run", dir.File("trained"), image).Code);
+
         error = new StringWriter();
         code = ArborCli.Run(["zeroshot", "--clip", clip, "--dataset", data, "--split", "train", "--out", run], new StringWriter(), error);
         Assert.Equal(2, code);

@@ -53,6 +53,15 @@ public sealed class MetaDeviceTests : IDisposable
         Assert.Equal(DeviceType.CPU, model.Device.type);
         model.MoveTo(Meta);
         Assert.Equal(DeviceType.META, model.Device.type);
+        if (model is ZeroShotModel zeroShot)
+        {
+            // Nothing trained, so an empty module: the frozen CLIP and the class embeddings are what must move.
+            Assert.Empty(model.Module.parameters());
+            AssertAllOnMeta(zeroShot.Clip, $"{method}: frozen CLIP");
+            for (int level = 1; level <= _hierarchy.Depth; level++)
+                AssertOnMeta(zeroShot.Classifier.ClassEmbeddingsAt(level), $"{method}: class embeddings of level {level}");
+            return;
+        }
         AssertAllOnMeta(model.Module, method);
         switch (model)
         {

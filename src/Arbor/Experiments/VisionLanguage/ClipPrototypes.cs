@@ -44,7 +44,9 @@ public static class ClipPrototypes
             : File.Exists(nameOrPath) || Directory.Exists(nameOrPath) ? Path.GetFullPath(nameOrPath) : nameOrPath;
         return string.Join("\n", Place(config.Dataset), Place(config.DataRoot), config.ValidationFraction, config.Seed,
             config.TrainLimit?.ToString() ?? "all", train.Name, train.Count, hash.ToString("x16"),
-            $"{config.ImageSize}px/{config.Channels}ch/{config.Normalization}/{config.ClipPreprocessing ?? "hf"}");
+            $"{config.ImageSize}px/{config.Channels}ch/{config.Normalization}/{config.ClipPreprocessing ?? "hf"}"
+            // bf16 towers give slightly different features; fp32 keeps the key it always had.
+            + (config.Precision == "bf16" ? "/bf16" : ""));
     }
 
     /// <summary>The cache key of a run's prototypes.</summary>

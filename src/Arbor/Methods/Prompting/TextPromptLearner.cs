@@ -44,7 +44,7 @@ public sealed class TextPromptLearner : nn.Module
             if (words is not null)
             {
                 using var ids = tensor(words.Take(ContextTokens).Select(w => (long)w).ToArray());
-                init = clip.TextModel.Embeddings.Tokens(ids).detach().clone();
+                init = clip.TextModel.Embeddings.Tokens(ids).detach().to(ScalarType.Float32).clone();   // prompts train in fp32
                 InitialisedFromWords = true;
             }
             else init = randn(ContextTokens, width) * options.InitStd;

@@ -142,6 +142,27 @@ public sealed class ZeroShotClassifier : IDisposable
         return probs;
     }
 
+    /// <summary>The device the class embeddings (and so the image embeddings they meet) are on.</summary>
+    public Device Device => _classEmbeds[0].device;
+
+    /// <summary>Moves the class embeddings and the marginalisation maps; the caller moves the CLIP model itself.</summary>
+    public void MoveTo(Device device)
+    {
+        for (int l = 0; l < _classEmbeds.Length; l++)
+        {
+            _classEmbeds[l] = Moved(_classEmbeds[l], device);
+            _leafToLevel[l] = Moved(_leafToLevel[l], device);
+        }
+    }
+
+    static Tensor Moved(Tensor t, Device device)
+    {
+        if (t.device == device) return t;
+        var moved = t.to(device);
+        t.Dispose();
+        return moved;
+    }
+
     public void Dispose()
     {
         foreach (var t in _classEmbeds.Concat(_leafToLevel)) t.Dispose();

@@ -7,7 +7,8 @@ namespace Arbor.Models.Clip;
 /// <summary>
 /// CLIP (Hugging Face <c>CLIPModel</c> layout): <c>text_model</c>, <c>vision_model</c>, <c>visual_projection</c>,
 /// <c>text_projection</c>, <c>logit_scale</c>. Field names mirror the checkpoint keys so weights load by name
-/// (see <see cref="Load(string)"/>). Computes in float32 on the CPU.
+/// (see <see cref="Load(string)"/>). Computes in float32 unless <see cref="CastFrozen"/> put the towers in bfloat16;
+/// either way every public output is float32 (the towers' boundaries convert), so callers never see the compute type.
 /// </summary>
 public sealed partial class ClipModel : nn.Module
 {
@@ -20,6 +21,9 @@ public sealed partial class ClipModel : nn.Module
 
     /// <summary>The configuration the model was built from.</summary>
     public ClipConfig Config { get; }
+
+    /// <summary>The dtype the towers compute in: float32, or bfloat16 after <see cref="CastFrozen"/>.</summary>
+    public ScalarType ComputeType { get; private set; } = ScalarType.Float32;
 
     /// <summary>A randomly initialised model of the given shape (load weights with <see cref="LoadWeights"/>).</summary>
     public ClipModel(ClipConfig config) : base(nameof(ClipModel))
@@ -49,7 +53,7 @@ public sealed partial class ClipModel : nn.Module
         if (inputIds.dim() != 2) throw new ArgumentException($"input ids must be [T, L], not [{string.Join(", ", inputIds.shape)}]");
         using var scope = torch.NewDisposeScope();
         var pooled = text_model.Forward(inputIds, prompts);
-        return text_projection.forward(pooled).MoveToOuterDisposeScope();
+        return text_projection.forward(pooled).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>Projected (not normalised) image features: pixel values [B, 3, H, W] → [B, projection_dim].</summary>
@@ -58,7 +62,7 @@ public sealed partial class ClipModel : nn.Module
         using var scope = torch.NewDisposeScope();
         var encoded = vision_model.Encode(pixelValues, prompts);
         var pooled = vision_model.PostLayerNorm(encoded[.., 0]);
-        return visual_projection.forward(pooled).MoveToOuterDisposeScope();
+        return visual_projection.forward(pooled).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -69,7 +73,7 @@ public sealed partial class ClipModel : nn.Module
     {
         using var scope = torch.NewDisposeScope();
         var encoded = vision_model.Encode(pixelValues, prompts);
-        var projected = visual_projection.forward(vision_model.PostLayerNorm(encoded));
+        var projected = visual_projection.forward(vision_model.PostLayerNorm(encoded)).to(ScalarType.Float32);
         var embeds = projected[.., 0].MoveToOuterDisposeScope();
         var tokens = projected[.., 1..].MoveToOuterDisposeScope();
         return new ClipVisionOutput(embeds, tokens);
@@ -82,6 +86,26 @@ public sealed partial class ClipModel : nn.Module
         var image = nn.functional.normalize(imageEmbeds, dim: -1);
         var text = nn.functional.normalize(textEmbeds, dim: -1);
         return (logit_scale.exp() * image.matmul(text.t())).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Freezes the model and keeps the towers' weights (both towers and both projections) in <paramref name="type"/>,
+    /// cast once here, so bfloat16 matmuls run without a per-call conversion. <c>logit_scale</c> stays float32, and
+    /// inputs (pixels, prompt tokens) are converted where they enter a tower. Only for frozen use: a bfloat16 weight
+    /// would lose small updates, so trainable parts (prompts, heads) stay float32 outside this model.
+    /// </summary>
+    public ClipModel CastFrozen(ScalarType type)
+    {
+        if (type is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"CLIP towers compute in Float32 or BFloat16, not {type}");
+        Freeze();
+        if (type == ComputeType) return this;
+        text_model.to(type);
+        vision_model.to(type);
+        visual_projection.to(type);
+        text_projection.to(type);
+        ComputeType = type;
+        return Freeze();   // re-created parameters start with requires_grad set
     }
 
     /// <summary>Stops gradients to every weight (prompt tensors passed to the forward still get theirs).</summary>

@@ -32,7 +32,9 @@ public sealed class ClipVisionEmbeddings : nn.Module
                 $"[B, {_config.NumChannels}, {_config.ImageSize}, {_config.ImageSize}]");
         using var scope = torch.NewDisposeScope();
         long b = pixelValues.shape[0];
-        var patches = patch_embedding.forward(pixelValues).flatten(2).transpose(1, 2);
+        // Pixels come in float32 and meet the weights in the tower's compute type (bfloat16 after CastFrozen).
+        var pixels = pixelValues.to(patch_embedding.weight!.dtype);
+        var patches = patch_embedding.forward(pixels).flatten(2).transpose(1, 2);
         var cls = class_embedding.view(1, 1, -1).expand(b, 1, -1);
         return (torch.cat([cls, patches], 1) + position_embedding.weight!).MoveToOuterDisposeScope();
     }
@@ -76,7 +78,8 @@ public sealed class ClipVisionTransformer : nn.Module
             if (shallow.dim() != 2 || shallow.shape[1] != w)
                 throw new ArgumentException($"visual prompt Shallow has shape [{string.Join(", ", shallow.shape)}]; expected [nCtx, {w}]");
             long n = shallow.shape[0];
-            hidden = torch.cat([hidden, shallow.unsqueeze(0).expand(b, -1, -1)], 1);
+            // Prompts train in float32; the cast joins them to the tower's compute type and passes gradients back.
+            hidden = torch.cat([hidden, shallow.to(hidden.dtype).unsqueeze(0).expand(b, -1, -1)], 1);
             if (prompts.Deep is { Count: > 0 } deep)
             {
                 if (deep.Count >= encoder.Count)
@@ -85,7 +88,7 @@ public sealed class ClipVisionTransformer : nn.Module
                     if (deep[i].dim() != 2 || deep[i].shape[0] != n || deep[i].shape[1] != w)
                         throw new ArgumentException($"visual prompt Deep[{i}] has shape [{string.Join(", ", deep[i].shape)}]; expected [{n}, {w}]");
                 hook = (j, h) => j <= deep.Count
-                    ? torch.cat([h[.., ..(int)(h.shape[1] - n)], deep[j - 1].unsqueeze(0).expand(b, -1, -1)], 1)
+                    ? torch.cat([h[.., ..(int)(h.shape[1] - n)], deep[j - 1].to(h.dtype).unsqueeze(0).expand(b, -1, -1)], 1)
                     : h;
             }
         }
