@@ -22,7 +22,7 @@ internal static class DataCommand
         public readonly Argument<string> Name = new("dataset")
         {
             Description = $"A dataset name ({string.Join(", ", DatasetCatalog.Names)}), a folder (IDX, CIFAR-100 binary, " +
-                          "emoji packages or an image-folder tree) or a manifest .csv.",
+                          "emoji packages, a ModelNet layout or an image-folder tree) or a manifest .csv.",
         };
         public readonly Option<string?> Root = SharedOptions.DataRoot();
         public readonly Option<string?> Hierarchy = SharedOptions.Hierarchy();
@@ -31,13 +31,14 @@ internal static class DataCommand
         public readonly Option<string?> TestStyle = new("--test-style") { Description = "Emoji: the style used as test domain." };
         public readonly Option<string[]> TrainStyles = new("--train-styles") { Description = "Emoji: styles of the training pool.", AllowMultipleArgumentsPerToken = true };
         public readonly Option<bool> AllowOutsidePaths = SharedOptions.AllowOutsidePaths();
+        public readonly Option<int?> Points = SharedOptions.Points();
         public readonly Option<int?> ImageSize = SharedOptions.ImageSize(SharedOptions.DatasetInputDefaults);
         public readonly Option<int?> Channels = SharedOptions.Channels(SharedOptions.DatasetChannelDefaults);
 
         public void AddTo(Command c)
         {
             c.Arguments.Add(Name);
-            foreach (var o in new Option[] { Root, Hierarchy, Seed, ValidationFraction, TestStyle, TrainStyles, AllowOutsidePaths, ImageSize, Channels })
+            foreach (var o in new Option[] { Root, Hierarchy, Seed, ValidationFraction, TestStyle, TrainStyles, AllowOutsidePaths, ImageSize, Channels, Points })
                 c.Options.Add(o);
         }
 
@@ -71,6 +72,7 @@ internal static class DataCommand
                 TestStyle = r.GetValue(TestStyle),
                 TrainStyles = r.GetValue(TrainStyles) is { Length: > 0 } s ? s : null,
                 AllowPathsOutsideManifest = r.GetValue(AllowOutsidePaths),
+                Points = r.GetValue(Points),
             };
             return DatasetCatalog.Open(r.GetValue(Name)!, options);
         }
@@ -101,10 +103,15 @@ internal static class DataCommand
             o.WriteLine($"source: {splits.Description}");
             o.WriteLine($"hierarchy: {h.Name}, {h.Depth} levels: " +
                         string.Join(" → ", Enumerable.Range(1, h.Depth).Select(l => $"{h.LevelNames[l - 1]} ({h.ClassesAt(l)})")));
-            o.WriteLine($"image size: {(shape is { } s ? $"{s.Channels}×{s.Height}×{s.Width}" : "varies (decoded from files)")}");
-            var (size, channels, why, check) = args.Input(r, splits);
-            if (check is { FilesChecked: > 0 }) o.WriteLine(check.Summary);
-            o.WriteLine($"model input: {size}×{size} px ({why}), {channels} channel{(channels == 1 ? "" : "s")}");
+            if (splits.Train.Resolve(0).Source is Arbor.Data.Points.PointCloudDataset clouds)
+                o.WriteLine($"point clouds: {clouds.PointsPerCloud} points per cloud (x, y, z; y up), in the unit sphere");
+            else
+            {
+                o.WriteLine($"image size: {(shape is { } s ? $"{s.Channels}×{s.Height}×{s.Width}" : "varies (decoded from files)")}");
+                var (size, channels, why, check) = args.Input(r, splits);
+                if (check is { FilesChecked: > 0 }) o.WriteLine(check.Summary);
+                o.WriteLine($"model input: {size}×{size} px ({why}), {channels} channel{(channels == 1 ? "" : "s")}");
+            }
             var named = new[] { ("train", splits.Train), ("validation", splits.Validation), ("test", splits.Test) };
             o.WriteLine();
             o.WriteLine($"{"split",-12}{"images",10}" + string.Concat(Enumerable.Range(1, h.Depth).Select(l => $"  {h.LevelNames[l - 1] + " classes",18}")));

@@ -36,6 +36,12 @@ internal static class SharedOptions
         Description = "Folder holding the dataset's files (default: its standard place)",
     };
 
+    /// <summary><c>--points</c>: points per cloud of a point-cloud dataset.</summary>
+    public static Option<int?> Points() => new("--points")
+    {
+        Description = "Point clouds: points per cloud (default 1024; the first N of a stored cloud, or N sampled from a mesh)",
+    };
+
     /// <summary><c>--hierarchy</c>: a built-in name or a file.</summary>
     public static Option<string?> Hierarchy() => new("--hierarchy")
     {

@@ -18,7 +18,8 @@ internal static class TrainCommand
         var hierarchy = SharedOptions.Hierarchy();
         var dataRoot = SharedOptions.DataRoot();
         var allowOutside = SharedOptions.AllowOutsidePaths();
-        var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 (default: the method's)" };
+        var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 | resnet18-imagenet for images, pointnet | dgcnn for point clouds (default: the method's; pointnet on point clouds)" };
+        var points = SharedOptions.Points();
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | kgcoop | cocoop | maple | promptsrc | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();
         var imageEncoder = new Option<string?>("--image-encoder") { Description = $"Pretrained image tower instead of --clip for hgclip | coop | linear-probe: {string.Join(" | ", Arbor.Models.Encoders.EncoderRegistry.ImageNames)}" };
@@ -55,7 +56,7 @@ internal static class TrainCommand
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
-            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision,
+            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision, points,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
@@ -102,6 +103,7 @@ internal static class TrainCommand
                 Normalization = result.GetValue(normalization)?.ToLowerInvariant(),
                 Resize = result.GetValue(resize)?.ToLowerInvariant(),
                 SkipBadImages = result.GetValue(skipBad),
+                Points = result.GetValue(points),
                 Precision = PrecisionOption.Get(result, precision),
             };
             config = hgclip.Apply(result, contrastive.Apply(result, config));

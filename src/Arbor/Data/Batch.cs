@@ -21,7 +21,7 @@ public sealed class Batch : IDisposable
     }
 
     /// <summary>
-    /// float32 [B, C, H, W], normalised. With <see cref="BatchLoaderOptions.Views"/> = 2 this is the first augmented view
+    /// float32 [B, C, H, W], normalised — or, from a point-cloud dataset, float32 [B, P, 3] coordinates. With <see cref="BatchLoaderOptions.Views"/> = 2 this is the first augmented view
     /// and <see cref="View2"/> the second, each drawn independently from the same source images.
     /// </summary>
     public Tensor Images { get; }

@@ -18,6 +18,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
     readonly ImageDataset _dataset;
     readonly int[][] _levelOfLeaf;
     readonly Tensor _mean, _std;
+    readonly Points.PointCloudDataset? _clouds;
 
     public BatchLoader(ImageDataset dataset, BatchLoaderOptions? options = null)
     {
@@ -29,6 +30,15 @@ public sealed class BatchLoader : IEnumerable<Batch>
         _dataset = dataset;
         _levelOfLeaf = dataset.Hierarchy.LevelOfLeaf();
         var shape = dataset.FixedShape;
+        if (dataset.Resolve(0).Source is Points.PointCloudDataset clouds)
+        {
+            // Point clouds: batches of [B, P, 3] coordinates, nothing resized or normalised.
+            if (Options.Preprocessor is not null) throw new ArborException($"{dataset.Name}: point clouds take no image preprocessor");
+            _clouds = clouds;
+            OutputShape = (3, 1, clouds.PointsPerCloud);
+            _mean = _std = null!;
+            return;
+        }
         if (Options.Preprocessor is { } preprocessor)
         {
             var (height, width) = preprocessor.OutputSize;
@@ -56,7 +66,10 @@ public sealed class BatchLoader : IEnumerable<Batch>
     /// <summary>The dataset batches come from.</summary>
     public ImageDataset Dataset => _dataset;
 
-    /// <summary>Shape of one image in a batch.</summary>
+    /// <summary>True when the batches are point clouds [B, P, 3] (see <see cref="Points.PointCloudDataset"/>).</summary>
+    public bool IsPointClouds => _clouds is not null;
+
+    /// <summary>Shape of one image in a batch; for point clouds (3, 1, points per cloud).</summary>
     public (int Channels, int Height, int Width) OutputShape { get; }
 
     /// <summary>Epoch used by enumerating the loader itself (<c>foreach (var b in loader)</c>).</summary>
@@ -150,14 +163,19 @@ public sealed class BatchLoader : IEnumerable<Batch>
     public Batch LoadBatch(IReadOnlyList<int> indices, int epoch, int batchIndex)
     {
         using var scope = torch.NewDisposeScope();
-        var x = ReadImages(indices);
-        x = AdaptChannels(x);
+        var x = _clouds is null ? AdaptChannels(ReadImages(indices)) : ReadClouds(indices);
         Tensor? view1 = null, view2 = null;
         using (var generator = new torch.Generator((ulong)(uint)MixSeed(Options.Seed, epoch, batchIndex)))
         {
             for (int v = 0; v < Options.Views; v++)
             {
                 var y = Options.Transform?.Apply(x, generator) ?? x;
+                if (_clouds is not null)
+                {
+                    // Clouds are not normalised; two untransformed views must still be two tensors (each is disposed).
+                    if (v == 0) view1 = y; else view2 = ReferenceEquals(y, view1) ? y.clone() : y;
+                    continue;
+                }
                 // The last view may normalise in place: x is not read again, and a fresh batch-sized tensor from libtorch
                 // costs a page fault per page when it exceeds glibc's mmap threshold (see ToUnitFloat).
                 y = v == Options.Views - 1 ? y.sub_(_mean).div_(_std) : (y - _mean).div_(_std);
@@ -172,6 +190,16 @@ public sealed class BatchLoader : IEnumerable<Batch>
         foreach (var t in levels) t.DetachFromDisposeScope();
         return new Batch(view1!.DetachFromDisposeScope(), view2?.DetachFromDisposeScope(), leaves, levels,
             indices.ToArray(), epoch, batchIndex);
+    }
+
+    /// <summary>float32 [B, P, 3]: the clouds of the batch, gathered from the dataset's tensor in one index_select.</summary>
+    Tensor ReadClouds(IReadOnlyList<int> indices)
+    {
+        var resolved = indices.Select(_dataset.Resolve).ToArray();
+        if (resolved.Any(r => !ReferenceEquals(r.Source, _clouds)))
+            throw new InvalidOperationException($"{_dataset.Name}: a batch mixes clouds of different underlying datasets");
+        using var idx = torch.tensor(resolved.Select(r => (long)r.Index).ToArray());
+        return _clouds!.Points.index_select(0, idx);
     }
 
     /// <summary>float32 [B, C, size, size] in [0, 1], with the source's channels.</summary>

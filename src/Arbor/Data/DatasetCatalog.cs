@@ -13,6 +13,8 @@ namespace Arbor.Data;
 /// read from Root (its own folder or a data root holding it) or <c>$ARBOR_DATA/NAME</c>.</item>
 /// <item>a folder: IDX files → Fashion-MNIST layout; train.bin/test.bin → CIFAR-100; emoji-datasource-* → emoji; otherwise
 /// an image-folder tree root/&lt;level1&gt;/…/&lt;leaf&gt;/*.png.</item>
+/// <item>"shapes": the generated point-cloud shape set; "modelnet40", "modelnet10": ModelNet point clouds (HDF5, resampled
+/// text or OFF meshes) from Root or <c>$ARBOR_DATA/NAME</c>; a folder in one of those layouts (<see cref="Points.ModelNet"/>).</item>
 /// <item>a .csv file: a manifest of <c>path,leaf[,split]</c> rows (needs <see cref="DatasetOptions.Hierarchy"/>).</item>
 /// </list>
 /// </summary>
@@ -21,7 +23,7 @@ public static class DatasetCatalog
     /// <summary>Names <see cref="Open"/> knows besides paths.</summary>
     public static IReadOnlyList<string> Names { get; } =
         new[] { "fashion-mnist", "fashion-mnist-embedded", "cifar-100", "emoji", "emoji-google", "emoji-twitter", "emoji-facebook" }
-            .Concat(Benchmarks.BenchmarkCatalog.All.Select(b => b.Name)).ToArray();
+            .Concat(Points.PointDatasets.Names).Concat(Benchmarks.BenchmarkCatalog.All.Select(b => b.Name)).ToArray();
 
     /// <summary>Opens the dataset; bad or missing files raise an <see cref="ArborException"/> naming them.</summary>
     public static DatasetSplits Open(string nameOrPath, DatasetOptions? options = null)
@@ -48,6 +50,7 @@ public static class DatasetCatalog
                     options with { TestStyle = options.TestStyle ?? nameOrPath[(nameOrPath.IndexOf('-') + 1)..].ToLowerInvariant() });
         }
 
+        if (Points.PointDatasets.TryOpen(nameOrPath, options) is { } clouds) return clouds;
         if (Benchmarks.BenchmarkCatalog.Find(nameOrPath) is { } benchmark)
             return benchmark.Open(options.Root ?? Path.Combine(DatasetOptions.DataHome, benchmark.Name), options);
 
@@ -61,6 +64,7 @@ public static class DatasetCatalog
             if (FashionMnist.IsPresent(nameOrPath)) return FashionMnist.Open(nameOrPath, options);
             if (Cifar100.IsPresent(nameOrPath)) return Cifar100.Open(nameOrPath, options);
             if (EmojiDatasets.IsPresent(nameOrPath)) return EmojiDatasets.Open(nameOrPath, options);
+            if (Points.ModelNet.Detect(nameOrPath) is not null) return Points.ModelNet.Open(nameOrPath, options, Points.ModelNetVariant.Auto);
             return ImageFolderDataset.Open(nameOrPath, options);
         }
         throw new ArborException($"unknown dataset '{nameOrPath}': not a folder or file, and not one of {string.Join(", ", Names)}");

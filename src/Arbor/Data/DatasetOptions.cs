@@ -41,6 +41,15 @@ public sealed record DatasetOptions
     /// </summary>
     public bool AllowPathsOutsideManifest { get; init; }
 
+    /// <summary>
+    /// Point clouds: points kept per cloud (the first N of a stored cloud — HDF5 2,048, text 10,000 — or N sampled from a
+    /// mesh or generated shape). Default <see cref="DefaultPoints"/>.
+    /// </summary>
+    public int? Points { get; init; }
+
+    /// <summary>Points per cloud when not set: 1,024, as PointNet and DGCNN train on ModelNet40.</summary>
+    public const int DefaultPoints = 1024;
+
     /// <summary>Arbor's data cache: <c>$ARBOR_DATA</c>, else ~/.cache/arbor.</summary>
     public static string DataHome =>
         Environment.GetEnvironmentVariable("ARBOR_DATA") is { Length: > 0 } env

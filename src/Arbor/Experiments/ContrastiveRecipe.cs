@@ -65,6 +65,10 @@ public static class ContrastiveRecipe
         RefuseUnless(method != "supcon", "the multi-level methods (SupCon contrasts one level)", c,
             ("--reduce-prefixes", c.ReducePrefixes), ("--loss-scale", c.LossScale));
 
+        // The colour and crop options of the image views mean nothing to point clouds (their views: PointAugmentation).
+        bool clouds = Models.Vision.Backbones.IsPointBackbone(c.Backbone);
+        RefuseUnless(!clouds, "image views (point clouds have their own augmentation)", c, ("--jitter-p", c.JitterP),
+            ("--grayscale-p", c.GrayscaleP), ("--hue", c.Hue), ("--crop-scale-min", c.CropScaleMin));
         var sampler = c.Sampler is null ? null : RunRecipes.Choice(c.Sampler, Samplers, "--sampler");
         if (!contrastive) return c with { Sampler = sampler ?? (family == MethodFamily.Supervised ? "random" : null) };
 
@@ -88,10 +92,10 @@ public static class ContrastiveRecipe
             Sampler = sampler ?? (reference ? "hierarchical" : "random"),
             // The reference: RandomResizedCrop(scale 0.2–1), flip, RandomApply(ColorJitter(0.4, 0.4, 0.4, 0.1), p 0.8),
             // RandomGrayscale(0.2). Arbor: crops of 0.8–1 (small images lose too much at 0.2), jitter always, no hue.
-            JitterP = c.JitterP ?? (reference ? 0.8 : 1.0),
-            GrayscaleP = c.GrayscaleP ?? 0.2,
-            Hue = c.Hue ?? (reference ? 0.1 : 0.0),
-            CropScaleMin = c.CropScaleMin ?? (reference ? 0.2 : 0.8),
+            JitterP = clouds ? null : c.JitterP ?? (reference ? 0.8 : 1.0),
+            GrayscaleP = clouds ? null : c.GrayscaleP ?? 0.2,
+            Hue = clouds ? null : c.Hue ?? (reference ? 0.1 : 0.0),
+            CropScaleMin = clouds ? null : c.CropScaleMin ?? (reference ? 0.2 : 0.8),
             LossScale = method == "supcon" ? null : RunRecipes.Choice(c.LossScale?.Replace("normalized", "normalised") ?? (reference ? "reference" : "levels"), LossScales, "--loss-scale"),
             ProbeRecipe = RunRecipes.Choice(c.ProbeRecipe ?? (reference ? "reference" : "arbor"), ProbeRecipes, "--probe-recipe"),
         };
@@ -113,9 +117,10 @@ public static class ContrastiveRecipe
         Seed = c.Seed,
     };
 
-    /// <summary>The augmentation of the two contrastive views.</summary>
-    public static BatchAugmentation ViewAugmentation(RunConfig c) =>
-        BatchAugmentation.Contrastive(scaleMin: c.CropScaleMin ?? 0.8, jitterProbability: c.JitterP ?? 1.0,
+    /// <summary>The augmentation of the two contrastive views (point clouds: <see cref="Data.Points.PointAugmentation.Contrastive"/>).</summary>
+    public static IBatchTransform ViewAugmentation(RunConfig c) => Models.Vision.Backbones.IsPointBackbone(c.Backbone)
+        ? Data.Points.PointAugmentation.Contrastive()
+        : BatchAugmentation.Contrastive(scaleMin: c.CropScaleMin ?? 0.8, jitterProbability: c.JitterP ?? 1.0,
             grayscaleProbability: c.GrayscaleP ?? 0.2, hue: c.Hue ?? 0.0);
 
     /// <summary>How training batches are drawn.</summary>

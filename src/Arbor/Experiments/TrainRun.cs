@@ -59,7 +59,10 @@ public sealed class TrainRun
         var check = OpenCheckedData(config, progress);
         var splits = check.Splits;
         var hierarchy = splits.Hierarchy;
-        if (config.ImageSize is null || config.Mean is null)
+        bool clouds = PointClouds.CheckBackbone(config, splits);
+        if (clouds)
+            config = config with { Points = ((Data.Points.PointCloudDataset)splits.Train.Resolve(0).Source).PointsPerCloud, Channels = 3 };
+        else if (config.ImageSize is null || config.Mean is null)
             config = defaults.Family == MethodFamily.VisionLanguage
                 ? VisionLanguageMethods.ResolveInput(config, splits)
                 : Models.Vision.Backbones.IsPretrained(config.Backbone)
@@ -107,7 +110,8 @@ public sealed class TrainRun
         {
             var train = new BatchLoader(splits.Train, TrainingLoaderOptions(config) with
             {
-                Transform = config.ImageSize <= 64 ? BatchAugmentation.PadCropFlip()
+                Transform = clouds ? Data.Points.PointAugmentation.Supervised()
+                    : config.ImageSize <= 64 ? BatchAugmentation.PadCropFlip()
                     // Larger images (the user's own photos): random resized crop + flip, as torchvision's ImageNet recipe.
                     : new BatchAugmentation { Crop = CropKind.ResizedCrop, ScaleMin = 0.25 },
                 Sampler = ContrastiveRecipe.SamplerOf(config),
@@ -242,7 +246,7 @@ public sealed class TrainRun
         c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),
-            Backbone = (c.Backbone ?? d.Backbone).ToLowerInvariant(),
+            Backbone = (c.Backbone ?? (PointClouds.IsPointDataset(c.Dataset) ? "pointnet" : d.Backbone)).ToLowerInvariant(),
             Epochs = c.Epochs ?? d.Epochs,
             BatchSize = c.BatchSize ?? d.BatchSize,
             Optimizer = (c.Optimizer ?? d.Optimizer).ToLowerInvariant(),
@@ -265,6 +269,7 @@ public sealed class TrainRun
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
         {
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
+            Points = config.Points,
             AllowPathsOutsideManifest = config.AllowPathsOutsideManifest,
         });
         if (config.TrainLimit is int limit && limit < splits.Train.Count)
@@ -300,5 +305,6 @@ public sealed class TrainRun
     };
 
     public static CheckpointIdentity IdentityOf(RunConfig config, ClassHierarchy hierarchy) =>
-        new(config.Method, $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
+        new(config.Method, config.Points is int points ? $"{config.Backbone}/{points}pts"
+            : $"{config.Backbone}/{config.Channels ?? 3}ch/{config.ImageSize}px", HierarchySignature.Of(hierarchy));
 }

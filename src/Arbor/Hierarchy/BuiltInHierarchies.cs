@@ -4,13 +4,16 @@ namespace Arbor.Hierarchy;
 public static partial class BuiltInHierarchies
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "fashion-mnist", "cifar-100" }.Concat(EmbeddedNames).ToArray();
+    public static IReadOnlyList<string> Names { get; } = new[] { "fashion-mnist", "cifar-100", "shapes", "modelnet40", "modelnet10" }.Concat(EmbeddedNames).ToArray();
 
     /// <summary>The built-in hierarchy of that name (case-insensitive), or null.</summary>
     public static ClassHierarchy? TryGet(string name) => name.ToLowerInvariant() switch
     {
         "fashion-mnist" or "fashionmnist" => FashionMnist(),
         "cifar-100" or "cifar100" => Cifar100(),
+        "shapes" => Shapes(),
+        "modelnet40" => ModelNet40(),
+        "modelnet10" => ModelNet10(),
         var other when EmbeddedNames.Contains(other) => Embedded(other),
         _ => null,
     };

@@ -46,19 +46,31 @@ public sealed class PretrainedBackbone : ImageBackbone
 /// <summary>Backbones by name, for the CLI's <c>--backbone</c> option.</summary>
 public static class Backbones
 {
+    /// <summary>Backbones of point clouds [B, N, 3] (the others take images).</summary>
+    public static IReadOnlyList<string> PointNames { get; } = new[] { "pointnet", "dgcnn" };
+
     /// <summary>Names accepted by <see cref="Create"/>: the scratch ResNets and the registry's pretrained image towers.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "resnet18", "resnet20" }.Concat(EncoderRegistry.ImageNames).ToArray();
+    public static IReadOnlyList<string> Names { get; } = new[] { "resnet18", "resnet20" }.Concat(EncoderRegistry.ImageNames)
+        .Concat(PointNames).ToArray();
+
+    /// <summary>True for a point-cloud backbone.</summary>
+    public static bool IsPointBackbone(string? name) => name is not null && PointNames.Contains(name.Trim().ToLowerInvariant());
 
     /// <summary>True for a pretrained tower (which wants 3-channel [0, 1] input at its own size).</summary>
     public static bool IsPretrained(string? name) => EncoderRegistry.IsImageTower(name);
 
     /// <summary>
     /// A backbone: "resnet18" (CIFAR-stem ResNet-18, 512-d features) or "resnet20" (CIFAR ResNet-20, 64-d features),
-    /// freshly initialised, or a pretrained tower such as "resnet18-imagenet" (weights from its package),
+    /// freshly initialised, "pointnet" (512-d) or "dgcnn" (k = 20, 2,048-d) for point clouds, or a pretrained tower such as "resnet18-imagenet" (weights from its package),
     /// case-insensitive. An unknown name is an <see cref="ArborException"/> listing the valid ones.
     /// </summary>
     public static ImageBackbone Create(string name, int inChannels)
     {
+        switch (name.Trim().ToLowerInvariant())
+        {
+            case "pointnet": return new Points.PointNet();
+            case "dgcnn": return new Points.Dgcnn();
+        }
         if (inChannels is not (1 or 3))
             throw new ArborException($"backbones take 1- or 3-channel images, not {inChannels} channels");
         if (IsPretrained(name)) return new PretrainedBackbone(EncoderRegistry.CreateImage(name));

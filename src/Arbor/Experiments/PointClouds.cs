@@ -1,0 +1,35 @@
+using Arbor.Data;
+using Arbor.Data.Points;
+using Arbor.Models.Vision;
+using Arbor.Training;
+
+namespace Arbor.Experiments;
+
+/// <summary>How a run tells point clouds from images, and that the backbone fits the data.</summary>
+public static class PointClouds
+{
+    /// <summary>True for a point-cloud dataset name or a folder in one of the ModelNet layouts.</summary>
+    public static bool IsPointDataset(string nameOrPath) => PointDatasets.Recognises(nameOrPath);
+
+    /// <summary>
+    /// True when the run's data are point clouds. A point backbone (pointnet, dgcnn) on images, or an image backbone on
+    /// point clouds, is an <see cref="ArborException"/> saying which backbones fit.
+    /// </summary>
+    public static bool CheckBackbone(RunConfig config, DatasetSplits splits)
+    {
+        bool clouds = splits.Train.Count > 0 && splits.Train.Resolve(0).Source is PointCloudDataset;
+        bool pointBackbone = Backbones.IsPointBackbone(config.Backbone);
+        if (MethodCatalog.Get(config.Method).Family == MethodFamily.VisionLanguage)
+        {
+            if (clouds) throw new ArborException($"{config.Method} is a vision-language method and takes images; {config.Dataset} holds point clouds " +
+                                                 $"(use ce, ce-levels, supcon, hmlc, hicone, himulcone, g-hmlc or a-hmlc)");
+            return false;
+        }
+        if (clouds && !pointBackbone)
+            throw new ArborException($"{config.Dataset} holds point clouds; --backbone {config.Backbone} takes images " +
+                                     $"(point-cloud backbones: {string.Join(", ", Backbones.PointNames)})");
+        if (!clouds && pointBackbone)
+            throw new ArborException($"--backbone {config.Backbone} takes point clouds; {config.Dataset} holds images");
+        return clouds;
+    }
+}
