@@ -33,6 +33,7 @@ public static class ArborCli
         root.Subcommands.Add(ReproduceCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(DistributedCommand.Build());
         return root;
     }
 
