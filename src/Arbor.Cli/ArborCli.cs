@@ -30,8 +30,10 @@ public static class ArborCli
         root.Subcommands.Add(PredictCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
         root.Subcommands.Add(CompareCommand.Build());
+        root.Subcommands.Add(ReproduceCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(DistributedCommand.Build());
         return root;
     }
 
@@ -45,7 +47,7 @@ public static class ArborCli
     {
         NativeMemoryTuning.Apply();
         // Commands that run convolutions: keep libtorch's NNPACK warnings off the terminal (loads libtorch, so not for the rest).
-        if (args.Length > 0 && args[0] is "train" or "eval" or "predict" or "zeroshot" or "clip" or "demo" or "bench") NativeLogging.SilenceNnpack();
+        if (args.Length > 0 && args[0] is "train" or "reproduce" or "eval" or "predict" or "zeroshot" or "clip" or "demo" or "bench") NativeLogging.SilenceNnpack();
         output ??= Console.Out;
         error ??= Console.Error;
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -39,14 +39,16 @@ internal static class HgclipBench
         var batch = new Option<int>("--batch-size", "--batch") { Description = "images per step", DefaultValueFactory = _ => 8 };
         var steps = new Option<int>("--steps") { Description = "timed steps (after one warm-up step)", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "torch threads", DefaultValueFactory = _ => 2 };
-        var command = new Command("hgclip", "HGCLIP training step time per stage (forward + backward) and peak memory") { shapes, batch, steps, threads };
-        command.SetAction(r => Run(r.GetValue(shapes)!, r.GetValue(batch), r.GetValue(steps), r.GetValue(threads)));
+        var precision = Cli.Commands.PrecisionOption.Create();
+        var command = new Command("hgclip", "HGCLIP training step time per stage (forward + backward) and peak memory") { shapes, batch, steps, threads, precision };
+        command.SetAction(r => Run(r.GetValue(shapes)!, r.GetValue(batch), r.GetValue(steps), r.GetValue(threads),
+            ComputePrecision.Resolve(Cli.Commands.PrecisionOption.Get(r, precision))));
         return command;
     }
 
     static readonly string[] Stages = { "text tower", "text graph", "image tower", "image graph", "attention+logits", "loss" };
 
-    static int Run(string shapes, int batch, int steps, int threads)
+    static int Run(string shapes, int batch, int steps, int threads, PrecisionChoice precision)
     {
         torch.set_num_threads(threads);
         var (config, hierarchy) = shapes.ToLowerInvariant() switch
@@ -58,7 +60,8 @@ internal static class HgclipBench
         Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}  ({Environment.ProcessorCount} cores, {threads} torch threads)");
         manual_seed(0);
         double rssBefore = MemoryProbe.ResidentMiB();
-        using var model = new HgclipModel(new ClipModel(config), SyntheticTokenizer(hierarchy, config), hierarchy);
+        Console.WriteLine(precision);
+        using var model = new HgclipModel(new ClipModel(config).CastFrozen(precision.FrozenType), SyntheticTokenizer(hierarchy, config), hierarchy);
         int n = hierarchy.Nodes.Count, p = config.ProjectionDim;
         model.SetPrototypes(randn(n, p));
         model.train();
@@ -97,6 +100,18 @@ internal static class HgclipBench
         Console.WriteLine($"{"sum of stages",-18} {forward.Sum(),11:F1} {backward.Sum(),12:F1} {sum,10:F1}");
         Console.WriteLine($"whole step (one graph, as training runs it): {whole.Average():F1} ms mean of {whole.Count} " +
                           $"({batch / (whole.Average() / 1000):F1} images/s)");
+        // Frozen towers: forward, then a backward that computes input gradients only (no weight gradients), about the
+        // forward's FLOPs again; the graph, attention and loss stages are negligible next to them.
+        double textFlops = 2 * TowerFlops.Text(config.Text, n, model.NodeTokens.shape[1], p);
+        double imageFlops = 2 * TowerFlops.Image(config.Vision, batch, p);
+        double stepSeconds = whole.Average() / 1000;
+        var (m, k, inter) = (batch * (config.Vision.NumPatches + 1L), (long)config.Vision.HiddenSize, (long)config.Vision.IntermediateSize);
+        double fp32Rate = MatmulBench.Rate(m, k, inter, ScalarType.Float32, 0.5), bf16Rate = MatmulBench.Rate(m, k, inter, ScalarType.BFloat16, 0.5);
+        Console.WriteLine($"tower FLOPs per step (forward + input-gradient backward): text {textFlops / 1e9:F1} G, image {imageFlops / 1e9:F1} G → " +
+                          $"{(textFlops + imageFlops) / stepSeconds / 1e9:F1} GFLOP/s over the whole step; GEMM rate at the image fc1 shape: " +
+                          $"fp32 {fp32Rate:F0}, bf16 {bf16Rate:F0} GFLOP/s");
+        Console.WriteLine($"time per FLOP, text/image tower (forward + backward stages): " +
+                          $"{(forward[0] + backward[0]) / textFlops / ((forward[2] + backward[2]) / imageFlops):F2}");
         Console.WriteLine($"peak RSS {MemoryProbe.PeakMiB():F0} MiB (before the model: {rssBefore:F0} MiB); " +
                           $"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;

@@ -26,7 +26,10 @@ public static class VisionLanguageMethods
     /// the vision config, 3 channels, CLIP normalisation, backbone <c>clip:&lt;folder name&gt;</c>, the full CLIP path and
     /// (for hgclip) the canonical parts. A class without training images is an error when prototypes are needed.
     /// </summary>
-    public static RunConfig ResolveInput(RunConfig config, DatasetSplits splits)
+    /// <param name="config">The run config, method and CLIP folder set.</param>
+    /// <param name="splits">The data (its training split feeds the prototypes check).</param>
+    /// <param name="checkImages">False for a plan that reports empty classes itself instead of failing on them.</param>
+    public static RunConfig ResolveInput(RunConfig config, DatasetSplits splits, bool checkImages = true)
     {
         if (DualEncoderMethods.Applies(config)) return DualEncoderMethods.ResolveInput(config, splits);
         var method = config.Method;
@@ -64,7 +67,7 @@ public static class VisionLanguageMethods
             Resize = "shorter-side-center-crop",
             ClipPreprocessing = ClipImageProcessor.NameOf(ClipImageProcessor.ParseConvention(config.ClipPreprocessing ?? "hf")),
         };
-        if (method == "hgclip" && ModelOptions(resolved).Parts.HasFlag(HgclipParts.VisualGraph))
+        if (checkImages && NeedsImagesOfEveryClass(resolved))
             CheckEveryClassHasImages(splits.Train);
         return resolved;
     }
@@ -199,6 +202,10 @@ public static class VisionLanguageMethods
         Preprocessor = Preprocessor(config),
         Transform = new BatchAugmentation { FlipProbability = 0.5 },
     });
+
+    /// <summary>True when the method builds image prototypes, which need a training image of every class.</summary>
+    public static bool NeedsImagesOfEveryClass(RunConfig config) =>
+        config.Method == "hgclip" && ModelOptions(config).Parts.HasFlag(HgclipParts.VisualGraph);
 
     /// <summary>Fails, naming them, when classes of the training split have no image (HGCLIP's prototypes need one each).</summary>
     internal static void CheckEveryClassHasImages(ImageDataset train)

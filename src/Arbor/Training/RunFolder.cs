@@ -104,7 +104,11 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>Appends a line to train.log.</summary>
     public void Log(string line) =>
-        WriteGuard(LogFile, () => System.IO.File.AppendAllText(LogFile, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {line}\n"));
+        WriteGuard(LogFile, () =>
+        {
+            Arbor.IO.AtomicFile.CheckFault(LogFile);   // the one write that appends instead of replacing atomically
+            System.IO.File.AppendAllText(LogFile, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {line}\n");
+        });
 
     /// <summary>
     /// Runs a write into the run folder, turning disk-full, read-only and permission failures into one-line errors naming
@@ -114,7 +118,6 @@ public sealed class RunFolder : IDisposable
     {
         try
         {
-            if (WriteFault.Value?.Invoke(file) == true) throw new IOException("No space left on device (simulated)");
             write();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -122,9 +125,6 @@ public sealed class RunFolder : IDisposable
             throw new ArborException($"cannot write ({e.Message.TrimEnd('.')}); free space or fix permissions, then continue with --resume", file, e);
         }
     }
-
-    /// <summary>Tests: a predicate on the file about to be written that simulates a failed write (this async flow only).</summary>
-    internal static readonly AsyncLocal<Func<string, bool>?> WriteFault = new();
 
     void TakeLock()
     {
@@ -150,7 +150,16 @@ public sealed class RunFolder : IDisposable
         {
             throw new ArborException($"cannot write in the run folder ({e.Message})", Path, e);
         }
-        System.IO.File.WriteAllText(pidFile, $"{Environment.ProcessId}\n");
+        try
+        {
+            WriteGuard(pidFile, () => System.IO.File.WriteAllText(pidFile, $"{Environment.ProcessId}\n"));
+        }
+        catch
+        {
+            _lock.Dispose();   // a folder this process cannot write in is not held
+            _lock = null;
+            throw;
+        }
     }
 
     /// <summary>Removes temp files an interrupted atomic write left (".name.pid.guid.tmp"); call only under the lock.</summary>
@@ -158,7 +167,7 @@ public sealed class RunFolder : IDisposable
     {
         foreach (var f in Directory.EnumerateFiles(Path, ".*.tmp"))
             if (IsTempFile(System.IO.Path.GetFileName(f)))
-                System.IO.File.Delete(f);
+                WriteGuard(f, () => System.IO.File.Delete(f));
     }
 
     static bool IsTempFile(string name) => name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal);

@@ -80,3 +80,25 @@ public class ClipBf16Tests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => clip.CastFrozen(ScalarType.Float16));
     }
 }
+
+/// <summary>The text tower cuts positions after the batch's last EOS: causal attention and EOS pooling make them inert.</summary>
+public class ClipTextPaddingTests
+{
+    [Fact]
+    public void TrailingPaddingIsCutWithoutChangingTheResult()
+    {
+        using var scope = NewDisposeScope();
+        using var clip = ClipModel.Load(TestPaths.Fixture("clip-tiny"));
+        using var inputs = SafeTensors.Read(TestPaths.Fixture("clip-tiny", "inputs.safetensors"));
+        var ids = inputs["input_ids"];
+        using var _ = no_grad();
+        // The full-length path: every position through the encoder, then the EOS position read out.
+        var hidden = clip.TextModel.HiddenStates(ids);
+        var index = clip.TextModel.PooledPositions(ids).view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
+        var full = hidden.gather(1, index).squeeze(1);
+        long lastEos = clip.TextModel.PooledPositions(ids).max().item<long>();
+        Assert.True(lastEos + 1 < ids.shape[1], "the fixture's texts must end before the context does");
+        var cut = clip.TextModel.Forward(ids);
+        Assert.True((cut - full).abs().max().item<float>() < 1e-5f);
+    }
+}
