@@ -17,14 +17,14 @@ ARGS=(train -m ce -d fashion-mnist-embedded --epochs 3 --batch 64 --train-limit 
 fail=0
 check_one_line() {   # $1: label, $2: file with the command's stderr
   local last; last=$(grep -v '^\s*$' "$2" | tail -n 1)
-  if grep -q '^   at ' "$2"; then echo "$1: STACK TRACE"; fail=1; else echo "$1: $last"; fi
+  if grep -q '^   at ' "$2"; then echo "$1 STACK TRACE"; fail=1; else echo "$1 $last"; fi
 }
 
 "$ARBOR" "${ARGS[@]}" --out "$WORK/straight" > /dev/null 2>&1 || { echo "straight run failed"; exit 1; }
 
 "$ARBOR" "${ARGS[@]}" --out "$MNT/run" > "$WORK/full.out" 2> "$WORK/full.err"
 echo "train on a $SIZE tmpfs: exit $?"
-check_one_line "  error" "$WORK/full.err"
+check_one_line " " "$WORK/full.err"
 echo "  left: $(ls -A "$MNT/run" | tr '\n' ' ')(temp files: $(ls -A "$MNT/run" | grep -c '\.tmp$'))"
 good=$(ls "$MNT/run"/checkpoint.safetensors 2>/dev/null | wc -l)
 [ "$good" -eq 1 ] && sha=$(sha256sum < "$MNT/run/checkpoint.safetensors")
@@ -41,10 +41,10 @@ rm "$MNT/run/metrics.json" "$MNT/run/model.safetensors"
 mount -o remount,ro "$MNT"
 "$ARBOR" "${ARGS[@]}" --out "$MNT/run" --resume > /dev/null 2> "$WORK/ro-train.err"
 echo "train --resume on a read-only file system: exit $?"
-check_one_line "  error" "$WORK/ro-train.err"
+check_one_line " " "$WORK/ro-train.err"
 "$ARBOR" eval --run "$MNT/finished" > /dev/null 2> "$WORK/ro-eval.err"
 echo "eval on a read-only run: exit $?"
-check_one_line "  error" "$WORK/ro-eval.err"
+check_one_line " " "$WORK/ro-eval.err"
 python3 - "$WORK/img.png" <<'EOF'
 import sys, zlib, struct
 raw = b''.join(b'\x00' + bytes([120]) * 28 for _ in range(28))
