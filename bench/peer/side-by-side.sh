@@ -81,9 +81,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "  fp32: $(grep -oE 'time per FLOP, text/image: [^;]*' <<<"$clip32" | head -1)"
   echo "  bf16: $(grep -oE 'time per FLOP, text/image: [^;]*' <<<"$clip16" | head -1)"
   echo "GFLOP/s against the GEMM rate:"
-  grep -E '^(image|text) tower: [0-9.]+ GFLOP' <<<"$clip32" | sed 's/^/  fp32 /'
-  grep -E '^(image|text) tower: [0-9.]+ GFLOP' <<<"$clip16" | sed 's/^/  bf16 /'
+  grep -E '^(image|text) tower: +[0-9.]+ GFLOP' <<<"$clip32" | sed 's/^/  fp32 /'
+  grep -E '^(image|text) tower: +[0-9.]+ GFLOP' <<<"$clip16" | sed 's/^/  bf16 /'
   echo "HGCLIP step peak RSS: Arbor fp32 $(num 'peak RSS [0-9]+' "$hg32") MiB, bf16 $(num 'peak RSS [0-9]+' "$hg16") MiB; peer fp32 $peer_hg32_rss MiB"
-  grep -E '^tower FLOPs' <<<"$hg32" | sed 's/^/  fp32 /'
-  grep -E '^tower FLOPs' <<<"$hg16" | sed 's/^/  bf16 /'
+  grep -E '^(tower FLOPs|time per FLOP)' <<<"$hg32" | sed 's/^/  fp32 /'
+  grep -E '^(tower FLOPs|time per FLOP)' <<<"$hg16" | sed 's/^/  bf16 /'
 } | tee -a "$log"
