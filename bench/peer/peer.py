@@ -139,7 +139,8 @@ def frozen(module):
 def bench_image(args):
     torch.manual_seed(0)
     model = frozen(VisionTower())
-    pixels = torch.randn(args.batch, 3, 224, 224)
+    size = int(round((model.pos.shape[0] - 1) ** 0.5)) * model.patch.stride[0]
+    pixels = torch.randn(args.batch, 3, size, size)
     times = []
     with torch.inference_mode(), autocast(args.precision):
         model(pixels)
@@ -157,16 +158,17 @@ def bench_hgclip(args):
     """Frozen towers with trainable deep prompts in both (IVLP depth), a linear stand-in for the graph head, CE loss."""
     torch.manual_seed(0)
     vision, text = frozen(VisionTower()), frozen(TextTower())
-    ctx = 4
+    ctx, tw, vw, proj = 4, text.tok.embedding_dim, vision.cls.shape[0], text.proj.out_features
     prompts = nn.ParameterList([
-        nn.Parameter(torch.randn(ctx, 512) * 0.02), nn.Parameter(torch.randn(ctx, 768) * 0.02),
-        *[nn.Parameter(torch.randn(ctx, 512) * 0.02) for _ in range(args.depth - 1)],
-        *[nn.Parameter(torch.randn(ctx, 768) * 0.02) for _ in range(args.depth - 1)],
+        nn.Parameter(torch.randn(ctx, tw) * 0.02), nn.Parameter(torch.randn(ctx, vw) * 0.02),
+        *[nn.Parameter(torch.randn(ctx, tw) * 0.02) for _ in range(args.depth - 1)],
+        *[nn.Parameter(torch.randn(ctx, vw) * 0.02) for _ in range(args.depth - 1)],
     ])
-    head = nn.Linear(512, 512)
+    head = nn.Linear(proj, proj)
     opt = torch.optim.AdamW(list(prompts.parameters()) + list(head.parameters()), lr=1e-3)
-    ids = torch.randint(0, 49000, (args.nodes, args.text_tokens))
-    pixels = torch.randn(args.batch, 3, 224, 224)
+    ids = torch.randint(0, text.tok.num_embeddings - 1, (args.nodes, args.text_tokens))
+    size = int(round((vision.pos.shape[0] - 1) ** 0.5)) * vision.patch.stride[0]
+    pixels = torch.randn(args.batch, 3, size, size)
     labels = torch.randint(0, args.nodes, (args.batch,))
     d = args.depth - 1
     times = []

@@ -18,7 +18,12 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-python3 -c 'import torch' 2>/dev/null || { echo "PyTorch is missing: apt-get install python3-torch" >&2; exit 1; }
+# The first Python that imports torch: $PYTHON, Debian's /usr/bin/python3 (python3-torch), then python3 on the PATH.
+py=
+for candidate in ${PYTHON:-} /usr/bin/python3 python3; do
+  if "$candidate" -c 'import torch' 2>/dev/null; then py=$candidate; break; fi
+done
+[[ -n "$py" ]] || { echo "PyTorch is missing: apt-get install python3-torch (or set PYTHON)" >&2; exit 1; }
 log=bench/peer/side-by-side.log
 : > "$log"
 run() {   # run CMD...: prints the load, runs, keeps the output in the log and in $out
@@ -35,9 +40,9 @@ run ./arbor bench clip --threads "$threads" --iterations "$iterations" --precisi
 clip32=$out
 run ./arbor bench clip --threads "$threads" --iterations "$iterations" --precision bf16
 clip16=$out
-run python3 bench/peer/peer.py image --threads "$threads" --iterations "$iterations" --precision fp32
+run "$py" bench/peer/peer.py image --threads "$threads" --iterations "$iterations" --precision fp32
 peer_image32=$(num '[0-9.]+ images/s' "$out")
-run python3 bench/peer/peer.py image --threads "$threads" --iterations "$iterations" --precision bf16
+run "$py" bench/peer/peer.py image --threads "$threads" --iterations "$iterations" --precision bf16
 peer_image16=$(num '[0-9.]+ images/s' "$out")
 
 run ./arbor bench hgclip --shapes vit-b16 --threads "$threads" --steps "$steps" --precision fp32
@@ -45,13 +50,13 @@ hg32=$out
 tokens=$(num 'prompts of [0-9]+ tokens' "$hg32")
 run ./arbor bench hgclip --shapes vit-b16 --threads "$threads" --steps "$steps" --precision bf16
 hg16=$out
-run python3 bench/peer/peer.py hgclip --threads "$threads" --steps "$steps" --text-tokens "$tokens" --precision fp32
+run "$py" bench/peer/peer.py hgclip --threads "$threads" --steps "$steps" --text-tokens "$tokens" --precision fp32
 peer_hg32=$(num '[0-9.]+ ms per step' "$out")
 peer_hg32_rss=$(num 'peak RSS [0-9]+' "$out")
 
 run ./arbor bench train --method supcon --backbone resnet20 --batch 256 --size 28 --channels 1 --threads "$threads" --steps $((steps * 3))
 arbor_supcon=$(num '→ [0-9]+ images/s' "$out")
-run python3 bench/peer/peer.py supcon --threads "$threads" --steps $((steps * 3))
+run "$py" bench/peer/peer.py supcon --threads "$threads" --steps $((steps * 3))
 peer_supcon=$(num '[0-9]+ images/s' "$out")
 
 a_img32=$(grep -oE "batch [0-9]+: [0-9.]+ images/s" <<<"$clip32" | grep -oE "[0-9.]+ images" | grep -oE "[0-9.]+")
@@ -76,9 +81,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "  fp32: $(grep -oE 'time per FLOP, text/image: [^;]*' <<<"$clip32" | head -1)"
   echo "  bf16: $(grep -oE 'time per FLOP, text/image: [^;]*' <<<"$clip16" | head -1)"
   echo "GFLOP/s against the GEMM rate:"
-  grep -E '^(image|text) tower: [0-9.]+ GFLOP' <<<"$clip32" | sed 's/^/  fp32 /'
-  grep -E '^(image|text) tower: [0-9.]+ GFLOP' <<<"$clip16" | sed 's/^/  bf16 /'
+  grep -E '^(image|text) tower: +[0-9.]+ GFLOP' <<<"$clip32" | sed 's/^/  fp32 /'
+  grep -E '^(image|text) tower: +[0-9.]+ GFLOP' <<<"$clip16" | sed 's/^/  bf16 /'
   echo "HGCLIP step peak RSS: Arbor fp32 $(num 'peak RSS [0-9]+' "$hg32") MiB, bf16 $(num 'peak RSS [0-9]+' "$hg16") MiB; peer fp32 $peer_hg32_rss MiB"
-  grep -E '^tower FLOPs' <<<"$hg32" | sed 's/^/  fp32 /'
-  grep -E '^tower FLOPs' <<<"$hg16" | sed 's/^/  bf16 /'
+  grep -E '^(tower FLOPs|time per FLOP)' <<<"$hg32" | sed 's/^/  fp32 /'
+  grep -E '^(tower FLOPs|time per FLOP)' <<<"$hg16" | sed 's/^/  bf16 /'
 } | tee -a "$log"

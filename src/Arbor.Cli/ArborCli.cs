@@ -107,6 +107,9 @@ public static class ArborCli
 
     static (int Code, string Message) Classify(Exception e) => e switch
     {
+        // A file that could not be written or read (disk full, read-only, permission) is an I/O failure, not bad input.
+        ArborException { InnerException: IOException and not (FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)
+            or UnauthorizedAccessException } => (ExitCodes.IOError, e.Message),
         ArborException => (ExitCodes.BadInput, e.Message),
         FileNotFoundException f => (ExitCodes.BadInput,
             f.FileName is { } name && !f.Message.Contains(name) ? $"{name}: {f.Message}" : f.Message),

@@ -13,21 +13,23 @@ namespace Arbor.Bench;
 /// <summary>
 /// `arbor-bench train`: training throughput of one method's step (forward, loss, backward, SGD update) on synthetic
 /// Fashion-MNIST-shaped batches, so the figure measures the model and loss, not the loader. Reports images/s (source
-/// images: a contrastive step sees two views of each), CPU time per image, and resident / peak memory.
+/// images: a contrastive step sees two views of each), CPU time per image, and resident / peak memory. With a point-cloud
+/// backbone (pointnet, dgcnn) the batches are random clouds of --points points and the figure is clouds/s.
 /// </summary>
 internal static class TrainBench
 {
     public static Command Build()
     {
         var method = new Option<string>("--method", "-m") { Description = $"Method: {string.Join(" | ", MethodCatalog.Names.Take(8))}", DefaultValueFactory = _ => "hmlc" };
-        var backbone = new Option<string>("--backbone") { Description = "resnet20 | resnet18", DefaultValueFactory = _ => "resnet20" };
+        var backbone = new Option<string>("--backbone") { Description = "resnet20 | resnet18 | pointnet | dgcnn", DefaultValueFactory = _ => "resnet20" };
         var batch = new Option<int>("--batch-size", "--batch") { DefaultValueFactory = _ => 256 };
         var size = new Option<int>("--size") { Description = "Image side in pixels", DefaultValueFactory = _ => 28 };
         var channels = new Option<int>("--channels") { DefaultValueFactory = _ => 1 };
+        var points = new Option<int>("--points") { Description = "Points per cloud (point-cloud backbones)", DefaultValueFactory = _ => 1024 };
         var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps)", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
         var command = new Command("train", "Training throughput (images/s) and peak memory of one method's step.");
-        foreach (var o in new Option[] { method, backbone, batch, size, channels, steps, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { method, backbone, batch, size, channels, points, steps, threads }) command.Options.Add(o);
         command.SetAction(r =>
         {
             set_num_threads(r.GetValue(threads));
@@ -35,7 +37,10 @@ internal static class TrainBench
             var family = MethodCatalog.Get(name).Family;
             if (family == MethodFamily.VisionLanguage) throw new ArborException("use `arbor bench hgclip` for CLIP methods");
             int n = r.GetValue(batch), px = r.GetValue(size), ch = r.GetValue(channels);
-            var hierarchy = BuiltInHierarchies.FashionMnist();
+            bool clouds = Arbor.Models.Vision.Backbones.IsPointBackbone(r.GetValue(backbone));
+            var hierarchy = clouds ? BuiltInHierarchies.Shapes() : BuiltInHierarchies.FashionMnist();
+            long[] sample = clouds ? new long[] { n, r.GetValue(points), 3 } : new long[] { n, ch, px, px };
+            string unit = clouds ? "clouds" : "images";
             manual_seed(0);
             using var model = new ImageMethodModel(name, hierarchy, r.GetValue(backbone)!, ch, 0.1);
             ITrainingTask task = family == MethodFamily.Contrastive ? new ContrastiveTask(model) : new SupervisedTask(model);
@@ -44,11 +49,11 @@ internal static class TrainBench
             var levelOfLeaf = hierarchy.LevelOfLeaf();
             var leafIds = leaves.data<long>().ToArray();
             var levels = levelOfLeaf.Select(map => tensor(leafIds.Select(l => (long)map[(int)l]).ToArray()).DetachFromDisposeScope()).ToArray();
-            var view1 = randn(n, ch, px, px).DetachFromDisposeScope();
-            var view2 = family == MethodFamily.Contrastive ? randn(n, ch, px, px).DetachFromDisposeScope() : null;
+            var view1 = randn(sample).DetachFromDisposeScope();
+            var view2 = family == MethodFamily.Contrastive ? randn(sample).DetachFromDisposeScope() : null;
             var batchData = new Batch(view1, view2, levels[^1], levels, Enumerable.Range(0, n).ToArray(), 0, 0);
             model.train();
-            Console.WriteLine($"{name} / {r.GetValue(backbone)}: batch {n} × {(view2 is null ? 1 : 2)} view(s) of {ch}×{px}×{px}, " +
+            Console.WriteLine($"{name} / {r.GetValue(backbone)}: batch {n} × {(view2 is null ? 1 : 2)} view(s) of {(clouds ? $"{sample[1]} points" : $"{ch}×{px}×{px}")}, " +
                               $"torch threads {get_num_threads()}, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             var perStep = new List<double>();
             var warmup = new List<double>();
@@ -69,8 +74,8 @@ internal static class TrainBench
             Console.WriteLine($"warm-up steps: {string.Join(", ", warmup.Select(t => $"{t * 1000:F0} ms"))}");
             perStep.Sort();
             double median = perStep[perStep.Count / 2];
-            Console.WriteLine($"step: median {median * 1000:F0} ms, best {perStep[0] * 1000:F0} ms → {n / median:F0} images/s " +
-                              $"(best {n / perStep[0]:F0}); CPU {cpu / perStep.Count * 1000 / n:F2} ms per image");
+            Console.WriteLine($"step: median {median * 1000:F0} ms, best {perStep[0] * 1000:F0} ms → {n / median:F1} {unit}/s " +
+                              $"(best {n / perStep[0]:F1}); CPU {cpu / perStep.Count * 1000 / n:F2} ms per {unit[..^1]}");
             Console.WriteLine($"memory: resident {MemoryProbe.ResidentMiB():F0} MiB, peak {MemoryProbe.PeakMiB():F0} MiB");
             batchData.Dispose();
             return 0;

@@ -19,6 +19,9 @@ internal static class DemoCommand
     /// <summary>Epochs of the point-cloud demo (--modality points), every method.</summary>
     internal const int PointEpochs = 10;
 
+    /// <summary>Points per cloud of the point-cloud demo (a quarter of ModelNet's usual 1,024: four times faster on a CPU).</summary>
+    internal const int PointCount = 256;
+
     public static Command Build()
     {
         var output = new Option<string?>("--out", "-o") { Description = "Run folder (default: a new folder under runs/)" };
@@ -57,6 +60,7 @@ internal static class DemoCommand
                 Method = name,
                 Dataset = points ? "shapes" : "fashion-mnist-embedded",
                 Backbone = points ? "pointnet" : null,
+                Points = points ? PointCount : null,
                 Epochs = result.GetValue(epochs) ?? (points ? PointEpochs : family == MethodFamily.Contrastive ? 6 : DefaultEpochs),
                 Seed = result.GetValue(seed),
             };

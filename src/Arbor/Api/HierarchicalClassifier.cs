@@ -8,7 +8,7 @@ namespace Arbor;
 
 /// <summary>
 /// A trained hierarchical classifier: its run folder opened, ready to evaluate and predict. <see cref="Train"/> makes one,
-/// <see cref="Open"/> loads one that <c>arbor train</c> or <see cref="Train"/> wrote. See docs/library.md.
+/// <see cref="Open(string, TorchSharp.torch.Device?)"/> loads one that <c>arbor train</c> or <see cref="Train"/> wrote. See docs/library.md.
 /// </summary>
 public sealed class HierarchicalClassifier : IDisposable
 {
@@ -63,9 +63,12 @@ public sealed class HierarchicalClassifier : IDisposable
     /// Opens a finished run folder on <paramref name="device"/> (default: the CPU); refuses one whose model is missing,
     /// corrupt or from another model.
     /// </summary>
-    public static HierarchicalClassifier Open(string runFolder, TorchSharp.torch.Device? device = null)
+    public static HierarchicalClassifier Open(string runFolder, TorchSharp.torch.Device? device = null) => Open(runFolder, device, null);
+
+    /// <summary>As <see cref="Open(string, TorchSharp.torch.Device?)"/>, computing in <paramref name="precision"/> (fp32 | bf16 | auto; null = the run's).</summary>
+    public static HierarchicalClassifier Open(string runFolder, TorchSharp.torch.Device? device, string? precision)
     {
-        var run = TrainedRun.Open(runFolder, device: device);
+        var run = TrainedRun.Open(runFolder, null, device, precision);
         var metricsFile = run.Folder.MetricsFile;
         return new HierarchicalClassifier(run, File.Exists(metricsFile) ? MetricsReport.Read(metricsFile) : null);
     }

@@ -31,6 +31,11 @@ public sealed record TrainingOptions
     /// opens on any other.
     /// </summary>
     public TorchSharp.torch.Device? Device { get; init; }
+    /// <summary>
+    /// What the frozen CLIP towers compute in: "fp32" (null, the default), "bf16", or "auto" (bf16 where the CPU runs it
+    /// natively); trainable parts stay fp32. See docs/precision.md.
+    /// </summary>
+    public string? Precision { get; init; }
     /// <summary>Replace an existing run folder (otherwise an existing folder is an error).</summary>
     public bool Overwrite { get; init; }
     /// <summary>Receives every training / evaluation step (epoch, batch, running loss).</summary>
@@ -43,6 +48,6 @@ public sealed record TrainingOptions
     {
         var config = Dataset.ApplyTo(Method.ApplyTo(new RunConfig()));
         if (Optimizer is not null) config = Optimizer.ApplyTo(config);
-        return config with { Epochs = Epochs, BatchSize = BatchSize, Seed = Seed, Threads = Threads };
+        return config with { Epochs = Epochs, BatchSize = BatchSize, Seed = Seed, Threads = Threads, Precision = Precision };
     }
 }

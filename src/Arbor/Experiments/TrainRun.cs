@@ -260,6 +260,7 @@ public sealed class TrainRun
     {
         var d = MethodCatalog.Get(c.Method);
         c = RunRecipes.ApplyTrainingDefaults(c with { Method = MethodCatalog.Canonical(c.Method) });
+        c = PointClouds.ApplyTrainingDefaults(c);
         c = c with
         {
             Method = MethodCatalog.Canonical(c.Method),

@@ -30,7 +30,7 @@ public sealed class RunRecorder
     /// <summary>Records a finished training epoch.</summary>
     public void OnEpoch(Trainer.EpochRecord record)
     {
-        _epochs.Add(record);
+        RunFolder.WriteGuard(_run.File(EpochLog.FileName), () => _epochs.Add(record));
         _tensorBoard?.Epoch(record, _hierarchy.LevelNames);
         _lastEpoch = record.Epoch;
     }
@@ -43,7 +43,8 @@ public sealed class RunRecorder
     public void Finish(HierarchicalMetrics metrics, MetricsReport report, Func<Tensor, Tensor[]> levelLogits, ImageDataset test,
         BatchLoaderOptions loaderOptions, int seed, ProgressReporter progress)
     {
-        ConfusionMatrix.WriteJson(_run.File(RunPlots.ConfusionFileName), metrics.Confusion);
+        var confusion = _run.File(RunPlots.ConfusionFileName);
+        RunFolder.WriteGuard(confusion, () => ConfusionMatrix.WriteJson(confusion, metrics.Confusion));
         byte[]? grid = null;
         try
         {

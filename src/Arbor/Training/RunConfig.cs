@@ -201,7 +201,6 @@ public sealed record RunConfig
     void CheckStored(string path)
     {
         void Require(bool ok, string problem) { if (!ok) throw new ArborException($"run config: {problem}", path); }
-        static bool Finite(double? x) => x is null || double.IsFinite(x.Value);
         Require(!string.IsNullOrWhiteSpace(Method), "method is missing");
         Require(!string.IsNullOrWhiteSpace(Dataset), "dataset is missing");
         try { Arbor.Experiments.MethodCatalog.Get(Method); }
@@ -214,8 +213,10 @@ public sealed record RunConfig
         Require(Distributed is null or "mpi", $"distributed '{Distributed}' is not mpi");
         Require(Ranks is null or >= 1 and <= 65_536, $"ranks {Ranks} is not from 1 to 65536");
         Require(ValidationFraction is >= 0 and < 1, $"validation_fraction {ValidationFraction} is not in [0, 1)");
-        Require(Finite(LearningRate) && Finite(WeightDecay) && Finite(WarmupEpochs) && Finite(Temperature),
-            "learning_rate, weight_decay, warmup_epochs and temperature must be finite numbers");
+        // Every number must be finite: JSON's 1e999 reads as infinity, which no option means (and which cannot be written back).
+        foreach (var property in typeof(RunConfig).GetProperties())
+            if (property.GetValue(this) is double value && !double.IsFinite(value))
+                Require(false, $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name)} is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}, not a finite number");
         Require(ImageSize is null or >= 8 and <= Arbor.Experiments.RunValidation.MaxImageSize,
             $"image_size {ImageSize} is not from 8 to {Arbor.Experiments.RunValidation.MaxImageSize}");
         Require(Channels is null or 1 or 3, $"channels {Channels} is not 1 or 3");

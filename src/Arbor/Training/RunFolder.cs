@@ -110,27 +110,27 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>Appends a line to train.log.</summary>
     public void Log(string line) =>
-        WriteGuard(LogFile, () => System.IO.File.AppendAllText(LogFile, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {line}\n"));
+        WriteGuard(LogFile, () =>
+        {
+            Arbor.IO.AtomicFile.CheckFault(LogFile);   // the one write that appends instead of replacing atomically
+            System.IO.File.AppendAllText(LogFile, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {line}\n");
+        });
 
     /// <summary>
     /// Runs a write into the run folder, turning disk-full, read-only and permission failures into one-line errors naming
     /// the file (the files written before stay as they were: every other write is atomic).
     /// </summary>
-    public static void WriteGuard(string file, Action write)
+    public static void WriteGuard(string file, Action write, string then = "continue with --resume")
     {
         try
         {
-            if (WriteFault.Value?.Invoke(file) == true) throw new IOException("No space left on device (simulated)");
             write();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ArborException($"cannot write ({e.Message.TrimEnd('.')}); free space or fix permissions, then continue with --resume", file, e);
+            throw new ArborException($"cannot write ({e.Message.TrimEnd('.')}); free space or fix permissions, then {then}", file, e);
         }
     }
-
-    /// <summary>Tests: a predicate on the file about to be written that simulates a failed write (this async flow only).</summary>
-    internal static readonly AsyncLocal<Func<string, bool>?> WriteFault = new();
 
     void TakeLock()
     {
@@ -152,11 +152,20 @@ public sealed class RunFolder : IDisposable
             catch (IOException) { }
             throw new ArborException($"the run folder is in use: {holder} is training in it (lock {LockName})", Path, e);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)   // read-only file system, permissions
         {
-            throw new ArborException($"cannot write in the run folder ({e.Message})", Path, e);
+            throw new ArborException($"cannot write in the run folder ({e.Message.TrimEnd('.')})", Path, e);
         }
-        System.IO.File.WriteAllText(pidFile, $"{Environment.ProcessId}\n");
+        try
+        {
+            WriteGuard(pidFile, () => System.IO.File.WriteAllText(pidFile, $"{Environment.ProcessId}\n"));
+        }
+        catch
+        {
+            _lock.Dispose();   // a folder this process cannot write in is not held
+            _lock = null;
+            throw;
+        }
     }
 
     /// <summary>Removes temp files an interrupted atomic write left (".name.pid.guid.tmp"); call only under the lock.</summary>
@@ -164,7 +173,7 @@ public sealed class RunFolder : IDisposable
     {
         foreach (var f in Directory.EnumerateFiles(Path, ".*.tmp"))
             if (IsTempFile(System.IO.Path.GetFileName(f)))
-                System.IO.File.Delete(f);
+                WriteGuard(f, () => System.IO.File.Delete(f));
     }
 
     static bool IsTempFile(string name) => name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal);

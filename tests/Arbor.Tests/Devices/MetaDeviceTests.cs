@@ -15,8 +15,9 @@ namespace Arbor.Tests.Devices;
 /// Device plumbing without a GPU, on libtorch's <c>meta</c> device (shapes and dtypes, no data). Every method's whole model
 /// — its module, and what it keeps outside the module (a frozen CLIP, node prompt tokens, fixed text features) — must move
 /// to the requested device, batches must follow, and device names are checked.
-/// A full forward pass on <c>meta</c> is not possible with this libtorch: the C++ build has no meta kernels for
-/// convolution and index_select (PyTorch registers those in Python), so the forward passes are not run here.
+/// A full forward pass on <c>meta</c> is not possible with this libtorch: the C++ build lacks meta kernels for convolution,
+/// batch norm, relu, index_select, where, logsumexp and logical_and (PyTorch registers many in Python); MetaKernelTests
+/// pins that list and runs forward + loss + backward where it can (the per-level linear heads).
 /// </summary>
 public sealed class MetaDeviceTests : IDisposable
 {

@@ -153,6 +153,61 @@ public class OwnImagesTests
         Assert.Equal(train.Average(c => c.Blue / 255.0), resolved.Mean[2], 4);
     }
 
+    /// <summary>
+    /// The crossed pairs of the tests above, end to end through the CLI: a folder tree with hmlc and a manifest with ce
+    /// each train, evaluate, predict after the data moved away, and a copy of the run folder predicts identically.
+    /// </summary>
+    [Theory]
+    [InlineData("folder", "hmlc")]
+    [InlineData("manifest", "ce")]
+    public void EachLayoutTrainsWithEachMethodFamilyAndPredictsFromACopiedRunAfterTheDataMoved(string layout, string method)
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var images = tmp.File("data/images");
+        WriteImageTree(images, withCorrupt: false);
+        string dataset = images;
+        var extra = new List<string>();
+        if (layout == "manifest")
+        {
+            dataset = tmp.File("data/labels.csv");
+            File.WriteAllLines(dataset, new[] { "path,leaf" }.Concat(
+                Directory.EnumerateFiles(images, "*", SearchOption.AllDirectories).Order()
+                    .Select(f => $"{Path.GetRelativePath(tmp.File("data"), f)},{Path.GetFileName(Path.GetDirectoryName(f))}")));
+            var tree = tmp.File("data/tree.csv");
+            File.WriteAllLines(tree, new[] { "group,kind" }.Concat(Classes.Select(c => $"{c.Coarse},{c.Fine}")));
+            extra.AddRange(["--hierarchy", tree]);
+        }
+        if (method == "hmlc") extra.AddRange(["--probe-epochs", "2"]);
+        var run = tmp.File("run");
+        var trained = CliHarness.Run(["train", "-m", method, "-d", dataset, "--epochs", "1", "--batch", "8", "--image-size", "16",
+            "--threads", "1", "--seed", "4", "--out", run, "--json", .. extra]);
+        Assert.True(trained.Code == 0, trained.Err);
+        using (var metrics = JsonDocument.Parse(trained.Out))
+            Assert.Equal(new[] { 2, 4 }, metrics.RootElement.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("classes").GetInt32()));
+        var eval = CliHarness.Run("eval", "--run", run, "--json");
+        Assert.True(eval.Code == 0, eval.Err);
+
+        var query = tmp.File("query.webp");
+        File.Copy(Path.Combine(images, "vehicle", "bus", "2.webp"), query);
+        Directory.Move(tmp.File("data"), tmp.File("moved"));   // the images, the manifest and its hierarchy
+        var copy = tmp.File("elsewhere/run");
+        CopyFolder(run, copy);
+        var fromRun = CliHarness.Run("predict", "--run", run, query, "--json");
+        var fromCopy = CliHarness.Run("predict", "--run", copy, query, "--json");
+        Assert.True(fromRun.Code == 0, fromRun.Err);
+        Assert.Equal(fromRun.Out, fromCopy.Out);
+        using (var json = JsonDocument.Parse(fromRun.Out))
+            Assert.Equal(layout == "manifest" ? ["group", "kind"] : new[] { "level1", "level2" },
+                json.RootElement[0].GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("name").GetString()));
+        // eval of the copy against the moved data gives the same metrics as before the move.
+        var movedData = layout == "manifest" ? tmp.File("moved/labels.csv") : tmp.File("moved/images");
+        var evalMoved = CliHarness.Run("eval", "--run", copy, "--dataset", movedData, "--json");
+        Assert.True(evalMoved.Code == 0, evalMoved.Err);
+        using var before = JsonDocument.Parse(eval.Out);
+        using var after = JsonDocument.Parse(evalMoved.Out);
+        Assert.Equal(before.RootElement.GetProperty("full_path").GetDouble(), after.RootElement.GetProperty("full_path").GetDouble());
+    }
+
     static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);

@@ -111,27 +111,133 @@ public class RunFolderSafetyTests
         Assert.Contains("checksum", damaged.Message);
     }
 
-    [Theory]
-    [InlineData("config.json", 1)]
-    [InlineData("checkpoint.safetensors", 2)]
-    [InlineData("model.safetensors", 1)]
-    [InlineData("README.md", 1)]
-    public void AFailedWriteNamesTheFileAndResumeFinishesByteIdentical(string file, int occurrence)
+    /// <summary>
+    /// Every file a run writes, with which of its writes fails ("plots/": any picture). Train.log's third line is an epoch
+    /// line; the checkpoint's second write is epoch 2's.
+    /// </summary>
+    public static TheoryData<string, int> WritePoints => new()
+    {
+        { "config.json", 1 }, { "hierarchy.json", 1 }, { "train.log", 1 }, { "train.log", 3 }, { "metrics.csv", 2 },
+        { "best.safetensors", 1 }, { "checkpoint.safetensors", 1 }, { "checkpoint.safetensors", 2 }, { "model.safetensors", 1 },
+        { "metrics.json", 1 }, { "README.md", 1 }, { "confusion.json", 1 }, { "plots/", 1 },
+    };
+
+    static readonly Lazy<byte[]> StraightMetrics = new(() =>
     {
         using var tmp = TestPaths.NewTempFolder();
         TrainRun.Run(Tiny(), tmp.File("straight"), new TrainRun.Options());
+        return File.ReadAllBytes(tmp.File("straight/metrics.json"));
+    });
+
+    [Fact]
+    public void TheWritePointsAreEveryFileARunWrites()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var dir = tmp.File("run");
+        TrainRun.Run(Tiny(), dir, new TrainRun.Options());
+        var written = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
+            .Select(f => f.StartsWith("plots/", StringComparison.Ordinal) ? "plots/" : f).Distinct().Order().ToArray();
+        Assert.Equal(WritePoints.Select(p => (string)p[0]).Distinct().Order().ToArray(), written);
+    }
+
+    [Theory]
+    [MemberData(nameof(WritePoints))]
+    public void AFailedWriteNamesTheFileLeavesNoTempFileAndResumeFinishesByteIdentical(string file, int occurrence)
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var straight = StraightMetrics.Value;
         var dir = tmp.File("failing");
+        var target = Path.Combine(dir, file);
         int seen = 0;
-        RunFolder.WriteFault.Value = path => Path.GetFileName(path) == file && ++seen == occurrence;
+        Arbor.IO.AtomicFile.Fault.Value = path => path.StartsWith(target, StringComparison.Ordinal) && ++seen == occurrence;
+        var warnings = new List<string>();
         try
         {
-            var e = Assert.Throws<ArborException>(() => TrainRun.Run(Tiny(), dir, new TrainRun.Options()));
-            Assert.True(e.Message.Contains(Path.Combine(dir, file)) && e.Message.Contains("No space left on device"), e.Message);
+            var run = () => TrainRun.Run(Tiny(), dir, new TrainRun.Options { Progress = new ProgressReporter(new LineWriter(warnings), false) });
+            if (file == "plots/")
+            {
+                run();   // pictures are drawn last and are not the model: a warning, and `arbor report` redraws them
+                Assert.Contains(warnings, w => w.Contains("drawing the plots failed") && w.Contains("No space left on device"));
+            }
+            else
+            {
+                var e = Assert.Throws<ArborException>(run);
+                Assert.True(e.Message.StartsWith(target) && e.Message.Contains("No space left on device"), e.Message);
+                Assert.DoesNotContain('\n', e.Message);
+            }
         }
-        finally { RunFolder.WriteFault.Value = null; }
-        Assert.False(File.Exists(Path.Combine(dir, "metrics.json")) && file != "README.md");
+        finally { Arbor.IO.AtomicFile.Fault.Value = null; }
+        Assert.True(seen >= occurrence, $"{file} was written {seen} times");
+        Assert.Empty(Directory.EnumerateFiles(dir, "*.tmp", SearchOption.AllDirectories));
+        if (file is not ("README.md" or "confusion.json" or "plots/")) Assert.False(File.Exists(Path.Combine(dir, "metrics.json")));
         TrainRun.Run(Tiny(), dir, new TrainRun.Options { Resume = true });
-        Assert.Equal(File.ReadAllBytes(tmp.File("straight/metrics.json")), File.ReadAllBytes(Path.Combine(dir, "metrics.json")));
+        Assert.Equal(straight, File.ReadAllBytes(Path.Combine(dir, "metrics.json")));
+    }
+
+    /// <summary>Makes a folder read-only for this process: chmod for a user; root ignores modes, so `chattr +i` then.</summary>
+    static bool MakeReadOnly(string dir, bool readOnly)
+    {
+        if (OperatingSystem.IsWindows()) return false;
+        if (Environment.IsPrivilegedProcess)
+        {
+            using var chattr = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [readOnly ? "+i" : "-i", dir])
+                { RedirectStandardError = true });
+            chattr?.WaitForExit();
+            if (chattr is not { ExitCode: 0 }) return false;
+        }
+        else File.SetUnixFileMode(dir, readOnly ? UnixFileMode.UserRead | UnixFileMode.UserExecute
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try { File.WriteAllText(Path.Combine(dir, ".probe"), ""); File.Delete(Path.Combine(dir, ".probe")); return !readOnly; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return readOnly; }
+    }
+
+    [Fact]
+    public void AReadOnlyRunFolderIsAOneLineErrorAndTheRunResumesWhenWritableAgain()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var args = new[] { "train", "-m", "ce", "-d", "fashion-mnist-embedded", "--epochs", "2", "--batch", "64", "--train-limit", "128",
+            "--seed", "2", "--threads", "2" };
+        var straight = tmp.File("straight");
+        Assert.Equal(0, CliHarness.Run([.. args, "--out", straight]).Code);
+
+        // A run stopped after epoch 1, then its folder made read-only (and a finished run too).
+        var dir = tmp.File("stopped");
+        using (var stop = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() => TrainRun.Run(Tiny(), dir, new TrainRun.Options
+            {
+                Decoding = Arbor.Evaluation.Decoding.Consistent, Cancellation = stop.Token, AfterEpoch = e => { if (e == 1) stop.Cancel(); },
+            }));
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
+        var checkpoint = File.ReadAllBytes(Path.Combine(dir, "checkpoint.safetensors"));
+        Assert.True(MakeReadOnly(dir, true) && MakeReadOnly(straight, true), "cannot make a folder read-only here (chattr missing?)");
+        try
+        {
+            var resume = CliHarness.Run([.. args, "--out", dir, "--resume"]);
+            Assert.True(resume.Code == 1, $"exit {resume.Code}: {resume.Err}");   // an I/O failure
+            var error = resume.Err.Trim().Split('\n')[^1];
+            Assert.StartsWith($"error: {dir}", error);
+            Assert.Contains("cannot write", error);
+            Assert.DoesNotContain("   at ", resume.Err);
+
+            // eval writes its result into the run folder: refused naming that file; predict only reads and works.
+            var eval = CliHarness.Run("eval", "--run", straight);
+            Assert.True(eval.Code == 1, $"exit {eval.Code}: {eval.Err}");
+            Assert.Contains($"error: {Path.Combine(straight, "eval-fashion-mnist-embedded-test-consistent.json")}: cannot write", eval.Err);
+            Assert.DoesNotContain("--resume", eval.Err);
+            Assert.DoesNotContain("   at ", eval.Err);
+            var image = tmp.File("shirt.png");
+            Arbor.Tests.Data.DataFixtures.WritePng(image, 28, 28, SkiaSharp.SKColors.Gray);
+            Assert.Equal(0, CliHarness.Run("predict", "--run", straight, image).Code);
+        }
+        finally
+        {
+            MakeReadOnly(dir, false);
+            MakeReadOnly(straight, false);
+        }
+        Assert.Equal(checkpoint, File.ReadAllBytes(Path.Combine(dir, "checkpoint.safetensors")));   // the last good checkpoint survives
+        Assert.Equal(0, CliHarness.Run([.. args, "--out", dir, "--resume"]).Code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "metrics.json")), File.ReadAllBytes(Path.Combine(dir, "metrics.json")));
     }
 
     sealed class LineWriter(List<string> lines) : StringWriter

@@ -66,6 +66,7 @@ public sealed class RunConfigFuzzTests(ITestOutputHelper output) : FuzzTests(out
     [InlineData("\"resize\": \"stretch\"", "\"resize\": \"bogus\"", "unknown resize rule")]
     [InlineData("\"channels\": 3", "\"channels\": 2", "channels 2 is not 1 or 3")]
     [InlineData("\"seed\": 0", "\"seed\": 0, \"seed\": 1", "appears twice")]
+    [InlineData("\"learning_rate\": 0.1", "\"learning_rate\": 1e999", "learning_rate is Infinity, not a finite number")]   // found by the long run
     [InlineData("\"dataset\": \"fashion-mnist\"", "\"dataset\": \"\\ud800\"", "lone surrogate")]
     public void Edits_from_the_issue_are_refused_naming_the_file(string from, string to, string problem)
     {

@@ -56,6 +56,12 @@ public sealed class PrecisionTrainingTests : IDisposable
         var (code16, _, err16) = Arbor("eval", "--run", _tmp.File("run"));   // the run's own: bf16
         Assert.True(code16 == 0, err16);
         Assert.Contains("precision bf16", err16);
+
+        // The library opens it the same ways.
+        using (var own = HierarchicalClassifier.Open(_tmp.File("run")))
+            Assert.Equal("bf16", own.Config.Precision);
+        using (var fp32 = HierarchicalClassifier.Open(_tmp.File("run"), null, "fp32"))
+            Assert.Equal("fp32", fp32.Config.Precision);
     }
 
     [Fact]

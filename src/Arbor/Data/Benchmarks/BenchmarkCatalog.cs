@@ -48,6 +48,8 @@ public static class BenchmarkCatalog
             "https://www.research-collection.ethz.ch/handle/20.500.11850/365379", "ETHEC's label map (via HGCLIP)", Ethec.Locate, Ethec.Open),
         new("eurosat", Array.Empty<string>(), "2750/<Class>/<Class>_<n>.jpg (EuroSAT RGB)",
             "https://github.com/phelber/EuroSAT", "Arbor (four kinds of land)", EuroSat.Locate, EuroSat.Open),
+        new("dtd", new[] { "describable-textures" }, "dtd/{images/<class>/<class>_<n>.jpg, labels/{train,val,test}1.txt}",
+            "https://www.robots.ox.ac.uk/~vgg/data/dtd/", "none (DTD has no hierarchy): one level, the 47 textures", Dtd.Locate, Dtd.Open),
     };
 
     /// <summary>The benchmark of that name or alias (case-insensitive), or null.</summary>

@@ -35,8 +35,9 @@ public static class ShapeSet
     }
 
     /// <summary>
-    /// <paramref name="perShape"/> clouds of every shape, shape after shape. Each cloud has its own generator seeded by
-    /// (seed, split, shape, index), so the set does not depend on thread scheduling.
+    /// <paramref name="perShape"/> clouds of every shape, the shapes interleaved (sphere, ellipsoid, …, octahedron, sphere, …)
+    /// so that any prefix (a training limit) is balanced. Each cloud has its own generator seeded by (seed, split, shape,
+    /// index), so the set does not depend on thread scheduling.
     /// </summary>
     public static PointCloudDataset Generate(string name, ClassHierarchy hierarchy, int[] leafOf, int points, int perShape,
         int seed, int split)
@@ -47,7 +48,7 @@ public static class ShapeSet
         var sources = new string[count];
         Parallel.For(0, count, i =>
         {
-            int shape = i / perShape, k = i % perShape;
+            int shape = i % shapes, k = i / shapes;
             var random = new Random(BatchLoader.MixSeed(seed, split * 1000 + shape, k));
             var cloud = Sample(ShapeMeshes.Names[shape], points, random);
             cloud.CopyTo(xyz.AsSpan(i * 3 * points, 3 * points));

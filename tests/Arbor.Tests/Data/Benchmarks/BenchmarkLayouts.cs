@@ -112,6 +112,21 @@ internal static class BenchmarkLayouts
         return Path.GetDirectoryName(dir)!;
     }
 
+    /// <summary>dtd/ with three textures and partition 1's official split files (two more partitions' files as decoys).</summary>
+    public static string Dtd(string root)
+    {
+        var dir = Path.Combine(root, "dtd");
+        foreach (var cls in new[] { "banded", "bubbly", "zigzagged" })
+            for (int i = 1; i <= 4; i++) Image(Path.Combine(dir, "images", cls, $"{cls}_{i:D4}.jpg"));
+        Text(Path.Combine(dir, "labels", "train1.txt"), "banded/banded_0001.jpg", "banded/banded_0002.jpg", "bubbly/bubbly_0001.jpg",
+            "bubbly/bubbly_0002.jpg", "zigzagged/zigzagged_0001.jpg", "zigzagged/zigzagged_0002.jpg");
+        Text(Path.Combine(dir, "labels", "val1.txt"), "banded/banded_0003.jpg", "bubbly/bubbly_0003.jpg", "zigzagged/zigzagged_0003.jpg");
+        Text(Path.Combine(dir, "labels", "test1.txt"), "banded/banded_0004.jpg", "bubbly/bubbly_0004.jpg", "zigzagged/zigzagged_0004.jpg");
+        Text(Path.Combine(dir, "labels", "train2.txt"), "banded/banded_0004.jpg");
+        Text(Path.Combine(dir, "labels", "labels_joint_anno.txt"), "banded/banded_0001.jpg banded");
+        return dir;
+    }
+
     /// <summary>A copy of a committed fixture folder (tests/fixtures/benchmarks/NAME) under <paramref name="root"/>.</summary>
     public static string Committed(string root, string name)
     {

@@ -134,6 +134,35 @@ public class BenchmarkReaderTests
     }
 
     [Fact]
+    public void DtdReadsPartitionOneWithItsOwnValidationAndAFlatTextureLevel()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        BenchmarkLayouts.Dtd(temp.Path);
+        var splits = Open("dtd", temp.Path);
+        Assert.Equal(new[] { "texture" }, splits.Hierarchy.LevelNames);
+        Assert.Equal(new[] { 3 }, splits.Hierarchy.ClassCounts);
+        Assert.Equal((6, 3, 3), (splits.Train.Count, splits.Validation.Count, splits.Test.Count));
+        Assert.Equal(new[] { "zigzagged" }, PathOf(splits.Test, IndexOf(splits.Test, "images/zigzagged/zigzagged_0004.jpg")));
+        Assert.Equal(new[] { "bubbly" }, PathOf(splits.Validation, IndexOf(splits.Validation, "bubbly/bubbly_0003.jpg")));
+        Assert.Equal(new[] { "banded" }, PathOf(splits.Train, IndexOf(splits.Train, "banded/banded_0002.jpg")));
+        Assert.Contains("official partition 1", splits.Description);
+    }
+
+    [Fact]
+    public void DtdRejectsAnUnknownTextureAndAMissingSplitFileNamingThem()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var dir = BenchmarkLayouts.Dtd(temp.Path);
+        File.AppendAllText(Path.Combine(dir, "labels", "test1.txt"), "paisley/paisley_0001.jpg\n");
+        var e = Assert.Throws<DatasetException>(() => Open("dtd", temp.Path));
+        Assert.Contains("test1.txt:4: class 'paisley' is not a leaf", e.Message);
+
+        File.Delete(Path.Combine(dir, "labels", "val1.txt"));
+        e = Assert.Throws<DatasetException>(() => Open("dtd", temp.Path));
+        Assert.Contains("val1.txt", e.Message);
+    }
+
+    [Fact]
     public void EuroSatSplitsCamelCaseClassNames()
     {
         using var temp = TestPaths.NewTempFolder();
