@@ -102,6 +102,12 @@ public sealed class RunFolder : IDisposable
         return run;
     }
 
+    /// <summary>
+    /// The run folder as seen by a data-parallel rank other than 0: paths only, no lock, nothing created or cleared (rank 0
+    /// owns the folder; the others read its checkpoint on resume).
+    /// </summary>
+    public static RunFolder Observe(string path) => new(System.IO.Path.GetFullPath(path));
+
     /// <summary>Appends a line to train.log.</summary>
     public void Log(string line) =>
         WriteGuard(LogFile, () =>
