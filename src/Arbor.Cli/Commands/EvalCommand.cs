@@ -40,7 +40,7 @@ internal static class EvalCommand
             // Read at another side than the run's: its own file, so the run-size result is never overwritten.
             var size = trained.ImageSize != trained.Config.ImageSize ? trained.ImageSize : null;
             var file = trained.Folder.File(FileName(report.Dataset, splitName, decode, size));
-            RunFolder.WriteGuard(file, () => report.Write(file));
+            RunFolder.WriteGuard(file, () => report.Write(file), then: "evaluate again");
             @out.WriteLine(result.GetValue(json) ? report.ToJson() : MetricsTable.Format(report));
             return 0;
         });

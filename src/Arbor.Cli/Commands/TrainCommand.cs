@@ -50,13 +50,14 @@ internal static class TrainCommand
         var resize = new Option<string?>("--resize") { Description = "How images become squares: shorter-side-center-crop (default) | stretch" };
         var skipBad = new Option<bool>("--skip-bad-images") { Description = "Leave out image files that do not decode (listed in the run's skipped-images.txt) instead of stopping" };
         var device = DeviceOption.Create();
+        var distributed = new Option<string?>("--distributed") { Description = "mpi: data-parallel training over the ranks of `mpirun -np K arbor train …` (docs/distributed.md)" };
         var precision = PrecisionOption.Create();
 
         var command = new Command("train", "Train a method on a dataset and write a run folder (metrics.json, config.json, model, log).")
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
-            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision, points,
+            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision, points, distributed,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
@@ -110,16 +111,30 @@ internal static class TrainCommand
             // The config.json fields the user set, so --resume can list exactly the options that changed.
             var notGiven = defaulted.Where(f => result.GetResult(f.Option) is null or { Implicit: true }).Select(f => f.Field);
             var given = System.Text.Json.Nodes.JsonNode.Parse(config.ToJson())!.AsObject().Select(p => p.Key).Except(notGiven).ToHashSet();
-            return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
-                DecodingNames.Parse(result.GetValue(decoding)!), given, result.GetValue(tensorBoard), result.GetValue(json),
-                DeviceOption.Get(result, device));
+            var mode = result.GetValue(distributed)?.ToLowerInvariant();
+            if (mode is not (null or "mpi")) throw new ArborException($"--distributed {mode}: the only engine is mpi");
+            using var group = mode is null ? null : Arbor.Distributed.MpiProcessGroup.Join();
+            try
+            {
+                return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
+                    DecodingNames.Parse(result.GetValue(decoding)!), given, result.GetValue(tensorBoard), result.GetValue(json),
+                    DeviceOption.Get(result, device), group);
+            }
+            catch (Exception e) when (group is { Size: > 1 })
+            {
+                // A failing rank ends the whole job: the others would otherwise wait in their next collective.
+                int code = ArborCli.Report(e, CommandOutput.Err(result), result.GetValue(GlobalOptions.Verbose));
+                group.Abort(code);
+                return code;
+            }
         });
         return command;
     }
 
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
     internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
-        IReadOnlyCollection<string>? givenOptions = null, bool tensorBoard = false, bool json = false, TorchSharp.torch.Device? device = null)
+        IReadOnlyCollection<string>? givenOptions = null, bool tensorBoard = false, bool json = false, TorchSharp.torch.Device? device = null,
+        Arbor.Distributed.IProcessGroup? group = null)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -131,8 +146,9 @@ internal static class TrainCommand
             {
                 Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, GivenOptions = givenOptions,
                 TensorBoard = tensorBoard, Device = device, CommandLine = CommandOutput.CommandLine(result),
-                Progress = CommandOutput.Progress(result),
+                Progress = CommandOutput.Progress(result), Group = group,
             });
+            if (group is { Rank: > 0 }) return 0;   // rank 0 prints the results
             if (json) @out.WriteLine(report.ToJson());
             else
             {

@@ -16,6 +16,7 @@ public sealed class ContrastiveTask : ITrainingTask
 {
     readonly ImageMethodModel _model;
     readonly Func<(Tensor Z, Tensor Labels)>? _refitSample;
+    Distributed.IProcessGroup _group = Distributed.SingleProcessGroup.Instance;
 
     /// <param name="model">Backbone, projection head and objective.</param>
     /// <param name="refitSample">For G-HMLC: embeds a fixed sample of training images (no augmentation) → (z [M, D], labels [M, L]).</param>
@@ -45,6 +46,10 @@ public sealed class ContrastiveTask : ITrainingTask
         }
     }
 
+    /// <summary>The loss couples every pair of the global batch (as SupCon's reference does under DDP): each rank gathers
+    /// the embeddings and labels of all ranks, keeps the gradient path to its own rows, and computes the global loss.</summary>
+    public void JoinProcessGroup(Distributed.IProcessGroup group) => _group = group;
+
     public Tensor Loss(Batch batch)
     {
         if (batch.View2 is null) throw new InvalidOperationException("contrastive training needs a loader with two views");
@@ -55,6 +60,13 @@ public sealed class ContrastiveTask : ITrainingTask
         var zViews = z.view(2, n, -1).transpose(0, 1);                        // [N, 2, D]
         var hViews = h.view(2, n, -1).transpose(0, 1);                        // [N, 2, F]
         var labels = stack(batch.LevelLabels, 1);                             // [N, L]
+        if (_group.Size > 1)
+        {
+            // Rank order = the global batch's row order, so the loss sees exactly the single-process batch.
+            zViews = Distributed.DifferentiableCollectives.AllGatherRows(_group, zViews.contiguous());
+            hViews = Distributed.DifferentiableCollectives.AllGatherRows(_group, hViews.contiguous());
+            labels = _group.AllGather(labels).flatten(0, 1);
+        }
         return _model.Objective!.Loss(zViews, labels, hViews);
     }
 }

@@ -37,6 +37,12 @@ public sealed class TrainRun
         public bool TensorBoard { get; init; }
         /// <summary>The command that started the run: recorded in train.log (for the report) and in the model card.</summary>
         public string? CommandLine { get; init; }
+        /// <summary>
+        /// Data-parallel training over these ranks (<see cref="Distributed.MpiProcessGroup.Join"/> under mpirun; see
+        /// docs/distributed.md). Every rank calls <see cref="Run"/> with the same arguments; rank 0 writes the run folder and
+        /// reports progress, all ranks return the same metrics. Null: one process.
+        /// </summary>
+        public Distributed.IProcessGroup? Group { get; init; }
     }
 
     /// <summary>The file a finished run's model is in (used by eval and predict).</summary>
@@ -45,10 +51,13 @@ public sealed class TrainRun
     public static MetricsReport Run(RunConfig requested, string runDir, Options options)
     {
         NativeMemoryTuning.Apply();
-        var progress = options.Progress;
+        var group = options.Group ?? Distributed.SingleProcessGroup.Instance;
+        bool root = group.Rank == 0;   // rank 0 alone writes the run folder and prints progress
+        var progress = root ? options.Progress : ProgressReporter.Silent;
         NativeLogging.SilenceNnpack();
         var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress)
             : (Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested), false);
+        config = DistributedRun.Configure(config, group, options.Group, fromCheckpoint, runDir);
         RunValidation.CheckOptions(config);
         var precision = RunPrecision.Resolve(config, options.Device);
         config = config with { Precision = precision.Name };   // config.json records what ran, never "auto"
@@ -74,15 +83,19 @@ public sealed class TrainRun
         if (options.Device is { } device) model.MoveTo(device);
         var identity = IdentityOf(config, hierarchy);
 
-        using var run = RunFolder.OpenForTraining(runDir, fresh: !fromCheckpoint, force: options.Force);
-        RunFolder.WriteGuard(run.ConfigFile, () => AtomicFile.WriteAllText(run.ConfigFile, config.ToJson()));
-        StoredHierarchy.Write(run.HierarchyFile, hierarchy);
-        if (check.BadImages.Count > 0)
-            RunFolder.WriteGuard(run.SkippedImagesFile, () => AtomicFile.WriteAllText(run.SkippedImagesFile,
-                string.Concat(check.BadImages.Select(b => b.Problem + "\n"))));
-        run.Log($"{(fromCheckpoint ? "resume" : "start")}: {config.Method} on {splits.Description}");
-        if (options.CommandLine is not null) run.Log($"command: {options.CommandLine}");
-        var recorder = new RunRecorder(run, hierarchy, options.TensorBoard);
+        using var run = root ? RunFolder.OpenForTraining(runDir, fresh: !fromCheckpoint, force: options.Force) : RunFolder.Observe(runDir);
+        if (root)
+        {
+            RunFolder.WriteGuard(run.ConfigFile, () => AtomicFile.WriteAllText(run.ConfigFile, config.ToJson()));
+            StoredHierarchy.Write(run.HierarchyFile, hierarchy);
+            if (check.BadImages.Count > 0)
+                RunFolder.WriteGuard(run.SkippedImagesFile, () => AtomicFile.WriteAllText(run.SkippedImagesFile,
+                    string.Concat(check.BadImages.Select(b => b.Problem + "\n"))));
+            run.Log($"{(fromCheckpoint ? "resume" : "start")}: {config.Method} on {splits.Description}" +
+                    (group.Size > 1 ? $" ({group.Size} data-parallel ranks)" : ""));
+            if (options.CommandLine is not null) run.Log($"command: {options.CommandLine}");
+        }
+        var recorder = root ? new RunRecorder(run, hierarchy, options.TensorBoard) : null;
         progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
                       $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
                       $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
@@ -96,14 +109,16 @@ public sealed class TrainRun
             WarmupEpochs = config.WarmupEpochs!.Value,
             Schedule = HgclipRecipe.ScheduleOf(config),
             Seed = config.Seed,
+            Group = group,
         }, progress, options.Cancellation);
-        trainer.EpochFinished += recorder.OnEpoch;
+        if (recorder is not null) trainer.EpochFinished += recorder.OnEpoch;
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
         var plan = new Trainer.CheckpointPlan(run, identity, config.ToJson(), fromCheckpoint);
 
         var evalLoader = (ImageDataset d) => new BatchLoader(d, EvaluationLoaderOptions(config, 512));
         if (defaults.Family == MethodFamily.VisionLanguage)
         {
+            DistributedRun.RequireTrainerOnly(config, group);
             VisionLanguageMethods.Train(config, model, splits, trainer, plan, progress);
         }
         else if (defaults.Family == MethodFamily.Supervised)
@@ -124,22 +139,23 @@ public sealed class TrainRun
                 var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", model.Device);
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
-            Checkpoint.Load(run.BestCheckpointFile, model.Module, identity);
+            DistributedRun.LoadBest(run.BestCheckpointFile, model.Module, identity, group);
         }
         else
         {
             PretrainAndProbe(config, (ImageMethodModel)model, splits, trainer, plan, evalLoader, progress);
         }
 
-        Checkpoint.Save(run.ModelFile, model.Module, identity, configJson: config.ToJson());
+        if (root) Checkpoint.Save(run.ModelFile, model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
         progress.RunStatus = null;
         var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test", model.Device);
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
+        if (!root) return report;
         RunFolder.WriteGuard(run.MetricsFile, () => report.Write(run.MetricsFile));
         run.Log($"test: {report.ToJson().ReplaceLineEndings(" ")}");
         ModelCard.Write(run, config, splits, check, report, options.CommandLine);
-        recorder.Finish(metrics, report, model.LevelLogits, splits.Test, EvaluationLoaderOptions(config, 256), config.Seed, progress);
+        recorder!.Finish(metrics, report, model.LevelLogits, splits.Test, EvaluationLoaderOptions(config, 256), config.Seed, progress);
         return report;
     }
 
@@ -226,7 +242,8 @@ public sealed class TrainRun
             using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features", device);
             return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
-        Checkpoint.Load(plan.Run.BestCheckpointFile, model, plan.Identity);
+        var group = trainer.Group;
+        DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model, plan.Identity, group);
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
@@ -235,7 +252,7 @@ public sealed class TrainRun
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");
-        plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+        if (group.Rank == 0) plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
     }
 
     /// <summary>Fills every unset option from the method's defaults, so config.json records exactly what ran.</summary>

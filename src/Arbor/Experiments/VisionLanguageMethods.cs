@@ -150,14 +150,14 @@ public static class VisionLanguageMethods
             double best = LinearProbeTrainer.Fit(probe.Head, hierarchy, trainSet, valSet,
                 new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
-            plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+            if (trainer.Group.Rank == 0) plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
             return;
         }
 
         if (model is ZeroShotModel)
         {
             progress.Line("zero-shot: nothing to train; CLIP is evaluated with the class prompts");
-            plan.Run.Log("no trainable parts: zero-shot");
+            if (trainer.Group.Rank == 0) plan.Run.Log("no trainable parts: zero-shot");
             return;
         }
 
@@ -170,7 +170,7 @@ public static class VisionLanguageMethods
                 var m = Evaluator.Evaluate(baseline.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", baseline.Device);
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
-            Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
+            DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model.Module, plan.Identity, trainer.Group);
             return;
         }
 
@@ -183,7 +183,7 @@ public static class VisionLanguageMethods
         if (hg.TrainableParameters.Count == 0)
         {
             progress.Line("no trainable parts: CLIP is evaluated as it is (zero-shot, \"a photo of a {name}.\")");
-            plan.Run.Log("no trainable parts: zero-shot");
+            if (trainer.Group.Rank == 0) plan.Run.Log("no trainable parts: zero-shot");
             return;
         }
 
@@ -192,7 +192,7 @@ public static class VisionLanguageMethods
             var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device);
             return EpochValidation.FromLevels(m.Levels);
         }, plan);
-        Checkpoint.Load(plan.Run.BestCheckpointFile, model.Module, plan.Identity);
+        DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model.Module, plan.Identity, trainer.Group);
     }
 
     /// <summary>Shuffled training batches in CLIP's preprocessing with horizontal flips (every prompt method).</summary>

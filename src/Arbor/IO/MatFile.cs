@@ -134,7 +134,8 @@ internal static class MatFile
                 }
                 return buffer.ToArray();
             }
-            catch (InvalidDataException e) { throw Error($"corrupt compressed element: {e.Message}"); }
+            // ZLibException (an IOException) is what .NET throws for headers it refuses, e.g. a preset dictionary.
+            catch (Exception e) when (e is InvalidDataException or IOException) { throw Error($"corrupt compressed element: {e.Message}"); }
         }
 
         MatArray SubMatrix()

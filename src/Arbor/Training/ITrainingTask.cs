@@ -22,6 +22,13 @@ public interface ITrainingTask
 
     /// <summary>Called before each epoch (0-based), e.g. to refit G-HMLC masks or set train mode.</summary>
     void OnEpochStart(int epoch) { }
+
+    /// <summary>
+    /// Called once before data-parallel training over <paramref name="group"/> (K &gt; 1). <see cref="Loss"/> then gets this
+    /// rank's rows of each global batch and gradients are averaged over ranks; a task whose loss couples the samples of a
+    /// batch (contrastive) gathers what it needs from the other ranks here (<see cref="Distributed.DifferentiableCollectives"/>).
+    /// </summary>
+    void JoinProcessGroup(Distributed.IProcessGroup group) { }
 }
 
 /// <summary>

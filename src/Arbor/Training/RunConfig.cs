@@ -110,6 +110,10 @@ public sealed record RunConfig
     public int? TrainLimit { get; init; }
     public int Seed { get; init; } = 0;
     public int Threads { get; init; } = 0;
+    /// <summary>"mpi" when trained data-parallel under mpirun (docs/distributed.md); null: one process.</summary>
+    public string? Distributed { get; init; }
+    /// <summary>Ranks (K) of a distributed run; --resume needs the same number.</summary>
+    public int? Ranks { get; init; }
     /// <summary>
     /// What the frozen towers computed in: "fp32" or "bf16" (docs/precision.md). <c>--precision auto</c> is resolved before it
     /// is written, so the file records what ran; null (older runs) is fp32.
@@ -206,6 +210,8 @@ public sealed record RunConfig
         Require(ProbeEpochs is null or >= 0, $"probe_epochs {ProbeEpochs} is negative");   // 0: methods without a probe
         Require(TrainLimit is null or >= 1, $"train_limit {TrainLimit} is below 1");
         Require(Threads >= 0, $"threads {Threads} is negative");
+        Require(Distributed is null or "mpi", $"distributed '{Distributed}' is not mpi");
+        Require(Ranks is null or >= 1 and <= 65_536, $"ranks {Ranks} is not from 1 to 65536");
         Require(ValidationFraction is >= 0 and < 1, $"validation_fraction {ValidationFraction} is not in [0, 1)");
         // Every number must be finite: JSON's 1e999 reads as infinity, which no option means (and which cannot be written back).
         foreach (var property in typeof(RunConfig).GetProperties())

@@ -102,6 +102,12 @@ public sealed class RunFolder : IDisposable
         return run;
     }
 
+    /// <summary>
+    /// The run folder as seen by a data-parallel rank other than 0: paths only, no lock, nothing created or cleared (rank 0
+    /// owns the folder; the others read its checkpoint on resume).
+    /// </summary>
+    public static RunFolder Observe(string path) => new(System.IO.Path.GetFullPath(path));
+
     /// <summary>Appends a line to train.log.</summary>
     public void Log(string line) =>
         WriteGuard(LogFile, () =>
@@ -114,7 +120,7 @@ public sealed class RunFolder : IDisposable
     /// Runs a write into the run folder, turning disk-full, read-only and permission failures into one-line errors naming
     /// the file (the files written before stay as they were: every other write is atomic).
     /// </summary>
-    public static void WriteGuard(string file, Action write)
+    public static void WriteGuard(string file, Action write, string then = "continue with --resume")
     {
         try
         {
@@ -122,7 +128,7 @@ public sealed class RunFolder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ArborException($"cannot write ({e.Message.TrimEnd('.')}); free space or fix permissions, then continue with --resume", file, e);
+            throw new ArborException($"cannot write ({e.Message.TrimEnd('.')}); free space or fix permissions, then {then}", file, e);
         }
     }
 
@@ -146,9 +152,9 @@ public sealed class RunFolder : IDisposable
             catch (IOException) { }
             throw new ArborException($"the run folder is in use: {holder} is training in it (lock {LockName})", Path, e);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)   // read-only file system, permissions
         {
-            throw new ArborException($"cannot write in the run folder ({e.Message})", Path, e);
+            throw new ArborException($"cannot write in the run folder ({e.Message.TrimEnd('.')})", Path, e);
         }
         try
         {

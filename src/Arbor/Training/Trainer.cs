@@ -1,4 +1,5 @@
 using Arbor.Data;
+using Arbor.Distributed;
 using Arbor.Training.Optimizers;
 using static TorchSharp.torch;
 
@@ -14,6 +15,9 @@ public sealed class Trainer
     readonly TrainerOptions _options;
     readonly ProgressReporter _progress;
     readonly CancellationToken _cancel;
+
+    /// <summary>The ranks this trainer runs on (one process unless <see cref="TrainerOptions.Group"/> says otherwise).</summary>
+    public Distributed.IProcessGroup Group => _options.Group;
 
     /// <summary>Raised after each epoch's checkpoint is written.</summary>
     public event Action<EpochRecord>? EpochFinished;
@@ -52,6 +56,21 @@ public sealed class Trainer
         if (plateau is not null && validate is null)
             throw new ArgumentException("the plateau schedule needs a validation score every epoch", nameof(validate));
         double RateAt(int s) => plateau?.Rate ?? schedule.RateAt(s);
+        var group = _options.Group;
+        int ranks = group.Size, shard = train.Options.BatchSize / ranks;
+        bool root = group.Rank == 0;   // rank 0 alone writes checkpoints and the log
+        GradientAverager? averager = null;
+        if (ranks > 1)
+        {
+            if (train.Options.BatchSize % ranks != 0)
+                throw new ArborException($"the batch of {train.Options.BatchSize} does not split evenly over {ranks} ranks; " +
+                                         $"choose --batch as a multiple of {ranks}");
+            task.JoinProcessGroup(group);
+            Models.Vision.SyncBatchNorm2d.Attach(task.Model, group);
+            averager = new GradientAverager(task.TrainableParameters, group);
+            // Every rank initialised from the same seed; the broadcast makes the start identical whatever happened before.
+            GradientAverager.BroadcastState(task.Model, group);
+        }
         using var optimizer = OptimizerFactory.Create(_options.Optimizer, task.TrainableParameters, _options.LearningRate,
             _options.WeightDecay, _options.Momentum);
 
@@ -69,7 +88,7 @@ public sealed class Trainer
                 plateau.Restore(progress.PlateauRate ?? throw new ArborException("checkpoint has no plateau-schedule state to resume from", plan.Run.CheckpointFile),
                     progress.PlateauBest ?? double.NegativeInfinity, progress.PlateauBadEpochs);
             _progress.Line($"resuming after epoch {startEpoch} of {_options.Epochs}");
-            plan.Run.Log($"resumed after epoch {startEpoch}");
+            if (root) plan.Run.Log($"resumed after epoch {startEpoch}");
         }
 
         if (validate is not null && startEpoch < _options.Epochs)
@@ -105,11 +124,18 @@ public sealed class Trainer
                     _cancel.ThrowIfCancellationRequested();
                     optimizer.LearningRate = RateAt(step);
                     optimizer.ZeroGrad();
-                    var loss = task.Loss(batch.To(device));
-                    float value = loss.item<float>();
-                    if (!float.IsFinite(value))
+                    var onDevice = batch.To(device);
+                    var loss = task.Loss(averager is null ? onDevice : onDevice.Rows(group.Rank * shard, shard));
+                    double value = loss.item<float>();
+                    if (averager is not null)
+                    {
+                        // Ranks agree on the loss (and so on divergence): it is averaged with the gradients.
+                        loss.backward();
+                        value = averager.Average(value);
+                    }
+                    if (!double.IsFinite(value))
                         throw new ArborException($"training diverged: loss is {value} at epoch {epoch + 1}, step {batches + 1}; lower --lr");
-                    loss.backward();
+                    if (averager is null) loss.backward();
                     optimizer.Step();
                     lossSum += value;
                     batches++;
@@ -130,14 +156,14 @@ public sealed class Trainer
             if (plateau is not null && plateau.Step(validation!.Score))
             {
                 _progress.Line($"validation has not improved for {plateau.Patience + 1} epochs: learning rate {record.LearningRate:G3} → {plateau.Rate:G3}");
-                plan?.Run.Log($"plateau: learning rate {record.LearningRate:G3} -> {plateau.Rate:G3}");
+                if (root) plan?.Run.Log($"plateau: learning rate {record.LearningRate:G3} -> {plateau.Rate:G3}");
             }
             history.Add(record);
             UpdateRunStatus(epoch + 1);
             var line = $"epoch {epoch + 1}/{_options.Epochs}  loss {record.Loss:F4}  lr {record.LearningRate:G3}  " +
                        $"{seconds:F1}s  rss {record.ResidentMiB:F0} MiB" + (validation is null ? "" : $"  val {validation.Summary}" + (improved ? " *" : ""));
             _progress.Line(line);
-            if (plan is not null)
+            if (plan is not null && root)
             {
                 plan.Run.Log(line);
                 var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch, plateau?.Rate, plateau?.Best, plateau?.BadEpochs ?? 0);
@@ -150,6 +176,8 @@ public sealed class Trainer
             EpochFinished?.Invoke(record);
         }
         _progress.RunStatus = null;
+        // The other ranks may read what rank 0 wrote last (best.safetensors) only once it is there.
+        group.Barrier();
         return new Outcome(_options.Epochs, bestEpoch, bestScore, history);
     }
 }

@@ -14,4 +14,9 @@ public sealed record TrainerOptions
     /// <summary>Cosine per step (default) or reduce-on-plateau per epoch on the validation score (no warm-up).</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
     public int Seed { get; init; } = 0;
+    /// <summary>
+    /// The ranks of a data-parallel run (docs/distributed.md): each takes its contiguous slice of every global batch,
+    /// gradients are averaged over ranks, rank 0 alone writes checkpoints and logs. Default: one process.
+    /// </summary>
+    public Distributed.IProcessGroup Group { get; init; } = Distributed.SingleProcessGroup.Instance;
 }

@@ -217,12 +217,14 @@ public class RunFolderSafetyTests
             Assert.True(resume.Code == 1, $"exit {resume.Code}: {resume.Err}");   // an I/O failure
             var error = resume.Err.Trim().Split('\n')[^1];
             Assert.StartsWith($"error: {dir}", error);
+            Assert.Contains("cannot write", error);
             Assert.DoesNotContain("   at ", resume.Err);
 
             // eval writes its result into the run folder: refused naming that file; predict only reads and works.
             var eval = CliHarness.Run("eval", "--run", straight);
             Assert.True(eval.Code == 1, $"exit {eval.Code}: {eval.Err}");
             Assert.Contains($"error: {Path.Combine(straight, "eval-fashion-mnist-embedded-test-consistent.json")}: cannot write", eval.Err);
+            Assert.DoesNotContain("--resume", eval.Err);
             Assert.DoesNotContain("   at ", eval.Err);
             var image = tmp.File("shirt.png");
             Arbor.Tests.Data.DataFixtures.WritePng(image, 28, 28, SkiaSharp.SKColors.Gray);

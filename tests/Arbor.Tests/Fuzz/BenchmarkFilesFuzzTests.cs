@@ -108,6 +108,10 @@ public sealed class BenchmarkFilesFuzzTests(ITestOutputHelper output) : FuzzTest
         for (int i = 0; i < 2_000; i++) deep = Matrix(1, [1, 1], deep);
         File.WriteAllBytes(path, [.. header, .. deep]);
         Assert.Contains("nested deeper than", Assert.ThrowsAny<ArborException>(() => MatFile.Read(path)).Message);
+        // A compressed element whose zlib header asks for a preset dictionary (FDICT; found by the long fuzz run).
+        byte[] presetDictionary = [0x78, 0xBB, 1, 2, 3, 4, 0x63, 0x60, 0, 0];
+        File.WriteAllBytes(path, [.. header, .. Element(15, presetDictionary)]);
+        Assert.Contains("corrupt compressed element", Assert.ThrowsAny<ArborException>(() => MatFile.Read(path)).Message);
     }
 
     static readonly Lazy<byte[][]> PickleSeeds = new(() =>

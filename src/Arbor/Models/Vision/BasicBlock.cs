@@ -13,21 +13,21 @@ namespace Arbor.Models.Vision;
 public sealed class BasicBlock : Module<Tensor, Tensor>
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly SyncBatchNorm2d bn1;
     readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
+    readonly SyncBatchNorm2d bn2;
     readonly Sequential? shortcut;
 
     public BasicBlock(long inChannels, long outChannels, long stride) : base(nameof(BasicBlock))
     {
         conv1 = Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
-        bn1 = BatchNorm2d(outChannels);
+        bn1 = new SyncBatchNorm2d(outChannels);
         conv2 = Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1, bias: false);
-        bn2 = BatchNorm2d(outChannels);
+        bn2 = new SyncBatchNorm2d(outChannels);
         if (stride != 1 || inChannels != outChannels)
             shortcut = Sequential(
                 ("0", Conv2d(inChannels, outChannels, 1, stride: stride, bias: false)),
-                ("1", BatchNorm2d(outChannels)));
+                ("1", new SyncBatchNorm2d(outChannels)));
         RegisterComponents();
     }
 

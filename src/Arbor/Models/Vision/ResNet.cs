@@ -14,7 +14,7 @@ namespace Arbor.Models.Vision;
 public sealed class ResNet : ImageBackbone
 {
     readonly Conv2d stem;
-    readonly BatchNorm2d stem_bn;
+    readonly SyncBatchNorm2d stem_bn;
     readonly ModuleList<BasicBlock> blocks;
 
     /// <summary>Length of the pooled feature vector (the width of the last stage).</summary>
@@ -36,7 +36,7 @@ public sealed class ResNet : ImageBackbone
             throw new ArgumentException("one width per stage is needed");
         InChannels = inChannels;
         stem = Conv2d(inChannels, stemWidth, 3, stride: 1, padding: 1, bias: false);
-        stem_bn = BatchNorm2d(stemWidth);
+        stem_bn = new SyncBatchNorm2d(stemWidth);
         blocks = new ModuleList<BasicBlock>();
         long channels = stemWidth;
         for (int s = 0; s < widths.Count; s++)
@@ -89,9 +89,9 @@ public sealed class ResNet : ImageBackbone
                 case Conv2d conv:
                     init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
                     break;
-                case BatchNorm2d bn:
-                    init.ones_(bn.weight);
-                    init.zeros_(bn.bias);
+                case SyncBatchNorm2d bn:
+                    init.ones_(bn.Weight);
+                    init.zeros_(bn.Bias);
                     break;
             }
         }
