@@ -8,7 +8,10 @@ namespace Arbor.Tests.Distributed;
 /// <summary>
 /// One data-parallel step on K in-process ranks (threads) against the same step in one process: the averaged gradients,
 /// synchronised BatchNorm's outputs and running statistics, and a loss over the all-gathered batch must agree.
+/// Runs alone: its ranks are threads doing torch work concurrently, and other test classes running beside them change
+/// torch's process-wide state (thread count, global generator) — under the parallel suite the step differed by 0.02.
 /// </summary>
+[Collection(ProcessWideStateCollection.Name)]
 public class DataParallelStepTests
 {
     const int Batch = 8;
