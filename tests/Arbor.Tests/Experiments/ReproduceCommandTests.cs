@@ -17,13 +17,7 @@ public sealed class ReproduceCommandTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    static (int Code, string Out, string Err) Arbor(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Arbor(params string[] args) => CliHarness.Run(args);
 
     /// <summary>A data root holding one miniature benchmark, and a clip-tiny folder whose vocabulary covers its names.</summary>
     (string Root, string Clip, DatasetSplits Splits) Layout(string name, Func<string, string> write)

@@ -30,13 +30,7 @@ public sealed class PrecisionTrainingTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    static (int Code, string Out, string Err) Arbor(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Arbor(params string[] args) => CliHarness.Run(args);
 
     string[] Train(string method, string run, params string[] extra) =>
         new[] { "train", "-m", method, "-d", _data, "--epochs", "1", "--batch", "8", "--val-fraction", "0.25", "--threads", "2",
