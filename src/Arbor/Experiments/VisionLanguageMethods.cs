@@ -167,7 +167,7 @@ public static class VisionLanguageMethods
             trainer.Fit(task, TrainingLoader(config, splits.Train), epoch =>
             {
                 task.EpochFinished(epoch);
-                var m = Evaluator.Evaluate(baseline.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", baseline.Device);
+                var m = Evaluator.Evaluate(baseline.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", baseline.Device, trainer.Group);
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
             DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model.Module, plan.Identity, trainer.Group);
@@ -189,7 +189,7 @@ public static class VisionLanguageMethods
 
         trainer.Fit(new HgclipTask(hg), TrainingLoader(config, splits.Train), _ =>
         {
-            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device);
+            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device, trainer.Group);
             return EpochValidation.FromLevels(m.Levels);
         }, plan);
         DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model.Module, plan.Identity, trainer.Group);

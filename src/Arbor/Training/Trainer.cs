@@ -137,6 +137,8 @@ public sealed class Trainer
                         throw new ArborException($"training diverged: loss is {value} at epoch {epoch + 1}, step {batches + 1}; lower --lr");
                     if (averager is null) loss.backward();
                     optimizer.Step();
+                    if (_options.LogSteps && root)
+                        plan?.Run.Log($"step {step + 1}/{totalSteps}  epoch {epoch + 1}  loss {value:R}  lr {optimizer.LearningRate:G6}");
                     lossSum += value;
                     batches++;
                     step++;
