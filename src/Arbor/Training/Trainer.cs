@@ -126,7 +126,7 @@ public sealed class Trainer
                     optimizer.ZeroGrad();
                     var onDevice = batch.To(device);
                     var loss = task.Loss(averager is null ? onDevice : onDevice.Rows(group.Rank * shard, shard));
-                    double value = loss.item<float>();
+                    double value = loss.to(ScalarType.Float64).item<double>();   // a float64 model's loss too (exactness tests)
                     if (averager is not null)
                     {
                         // Ranks agree on the loss (and so on divergence): it is averaged with the gradients.

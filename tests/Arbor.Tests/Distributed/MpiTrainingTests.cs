@@ -29,6 +29,16 @@ public class MpiTrainingTests
             Assert.Equal(e.GetProperty("top1").GetDouble(), a.GetProperty("top1").GetDouble(), 3);
         Assert.Equal(expected.GetProperty("full_path").GetDouble(), actual.GetProperty("full_path").GetDouble(), 3);
 
+        // The test split was evaluated in two shards (every other batch per rank, counts summed): exactly what one process
+        // computes with the same weights.
+        var again = CliHarness.Run("eval", "--run", two, "--json");
+        Assert.True(again.Code == 0, again.Err);
+        var alone = JsonDocument.Parse(again.Out[again.Out.IndexOf('{')..]).RootElement;
+        Assert.Equal(alone.GetProperty("samples").GetInt32(), actual.GetProperty("samples").GetInt32());
+        Assert.Equal(alone.GetProperty("levels").ToString(), actual.GetProperty("levels").ToString());
+        foreach (var field in new[] { "full_path", "consistency", "mistake_severity" })
+            Assert.Equal(alone.GetProperty(field).GetDouble(), actual.GetProperty(field).GetDouble());
+
         // The epoch's mean training loss in train.log: the same to float tolerance.
         static double Loss(string run) => double.Parse(File.ReadAllLines(Path.Combine(run, "train.log"))
             .First(l => l.Contains("epoch 1/1")).Split("loss ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
