@@ -13,11 +13,11 @@ namespace Arbor.Tests.Distributed;
 /// contiguous shard, synchronised BatchNorm and the bucketed gradient average — on 2 in-process ranks against one process,
 /// in float64. In float64 the rounding differences of the other summation order stay near 1e-13 over many steps, so any
 /// real difference (a rank seeing other samples or other augmentations, per-rank BatchNorm statistics, a wrong gradient
-/// scale, an RNG stream drawn per shard) would stand out by orders of magnitude. In float32 the same runs part by ~1e-4
-/// after a few steps, as much as one process does with its batch rows reversed: docs/distributed.md.
+/// scale, an RNG stream drawn per shard) would stand out by orders of magnitude. In float32, runs that differ only in
+/// summation order (K ranks, or one process with another thread count) part after a few steps: docs/distributed.md.
 /// </summary>
 [Collection(ProcessWideStateCollection.Name)]
-public class DataParallelExactnessTests
+public class DataParallelExactnessTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     const int Images = 24, Side = 8, Batch = 8, Epochs = 2;
 
@@ -80,6 +80,8 @@ public class DataParallelExactnessTests
                     $"epoch {e + 1}: loss {single.Losses[e]:R} in one process, {losses[e]:R} on two ranks");
             double scale = single.State.Max(Math.Abs);
             double worst = single.State.Zip(state, (a, b) => Math.Abs(a - b)).Max();
+            output.WriteLine($"{method}: epoch losses {string.Join(", ", single.Losses.Select(l => l.ToString("F6")))}; largest loss difference " +
+                             $"{single.Losses.Zip(losses, (a, b) => Math.Abs(a - b)).Max():E1}, largest weight difference {worst:E1} (weights up to {scale:G3})");
             Assert.True(worst < 1e-10 * scale, $"weights and BatchNorm statistics differ by up to {worst:G3} (values up to {scale:G3})");
         }
         Assert.Equal(ranks[0].State, ranks[1].State);   // both ranks hold the same model, bit for bit
