@@ -33,7 +33,9 @@ public class MpiVisionLanguageTests(Xunit.Abstractions.ITestOutputHelper output)
             "--val-fraction", "0.02", "--log-steps", "--json",
         };
         string one = dir.File("one"), two = dir.File("two");
-        var single = CliHarness.Run(run.Concat(new[] { "--out", one }).ToArray());
+        // The single process out of process too (mpirun -np 1, no --distributed): training in this process would change
+        // torch's process-wide thread count under the in-process rank tests.
+        var single = MpiRun.Cli(1, null, TimeSpan.FromMinutes(8), run.Concat(new[] { "--out", one }).ToArray());
         Assert.True(single.Code == 0, single.Err);
         var (code, _, stderr) = MpiRun.Cli(2, null, TimeSpan.FromMinutes(8), run.Concat(new[] { "--out", two, "--distributed", "mpi" }).ToArray());
         Assert.True(code == 0, stderr);
