@@ -65,6 +65,30 @@ public sealed class ReproduceCommandTests : IDisposable
         Assert.False(Directory.Exists(run));
     }
 
+    [Theory]
+    [InlineData("imagenet-a", "hgclip", null)]
+    [InlineData("imagenet-v2", "coop", null)]
+    public void TheDryRunReadsImageNetAndItsShiftedSets(string dataset, string method, string? warning)
+    {
+        var (root, clip, splits) = Layout(dataset, r =>
+        {
+            BenchmarkLayouts.ImageNet(r);
+            BenchmarkLayouts.ImageNetShifts(r);
+            return r;
+        });
+        var (code, stdout, err) = Arbor("reproduce", "hgclip", "--dataset", dataset, "--clip", clip, "--data-root", root,
+            "--method", method, "--dry-run", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains($"images: train {splits.Train.Count:N0}, validation {splits.Validation.Count:N0} (selects the best epoch), " +
+                        $"test {splits.Test.Count:N0}", stdout);
+        var h = splits.Hierarchy;
+        for (int level = 1; level <= h.Depth; level++)
+            Assert.Contains($"level {level} {h.LevelNames[level - 1]}: {h.ClassesAt(level)} classes", stdout);
+        Assert.Matches(@"estimated time: \d+ (s|min|h)", stdout);
+        if (warning is null) Assert.DoesNotContain("warning:", stdout);
+        else Assert.Contains(warning, stdout);
+    }
+
     [Fact]
     public void AMissingDatasetAnUnknownOneAndAMethodOutsideTheTableAreBadInput()
     {

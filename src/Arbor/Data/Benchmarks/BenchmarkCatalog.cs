@@ -50,6 +50,20 @@ public static class BenchmarkCatalog
             "https://github.com/phelber/EuroSAT", "Arbor (four kinds of land)", EuroSat.Locate, EuroSat.Open),
         new("dtd", new[] { "describable-textures" }, "dtd/{images/<class>/<class>_<n>.jpg, labels/{train,val,test}1.txt}",
             "https://www.robots.ox.ac.uk/~vgg/data/dtd/", "none (DTD has no hierarchy): one level, the 47 textures", Dtd.Locate, Dtd.Open),
+        new("imagenet", new[] { "imagenet-1k", "ilsvrc2012" }, "ImageNet/{train,val}/<wnid>/*.JPEG (torchvision; or val/*.JPEG + LOC_val_solution.csv)",
+            "https://image-net.org/download.php (ILSVRC 2012)", "WordNet parents as HGCLIP's graph takes them (ImageNet's wordnet.is_a.txt)",
+            ImageNet.Locate, ImageNet.Open),
+        new("imagenet-314", Array.Empty<string>(), "imagenet-314/{train,val}/<wnid>/ (HGCLIP's) or ImageNet/{train,val}/ (its 314 classes are read)",
+            "https://image-net.org/download.php (ILSVRC 2012)", "HGCLIP hgclip/data/imagenet-314/imagenet-314.txt + WordNet parents",
+            ImageNet.Locate314, ImageNet.Open314),
+        ImageNetShifts.Dataset("imagenet-v2", new[] { "imagenetv2" }, "imagenetv2/imagenetv2-matched-frequency-format-val/<0..999>/*.jpeg + ImageNet for training",
+            "https://github.com/modestyachts/ImageNetV2"),
+        ImageNetShifts.Dataset("imagenet-sketch", new[] { "sketch" }, "imagenet-sketch/sketch/<wnid>/*.JPEG + ImageNet for training",
+            "https://github.com/HaohanWang/ImageNet-Sketch"),
+        ImageNetShifts.Dataset("imagenet-a", new[] { "imagenet-adversarial" }, "imagenet-adversarial/imagenet-a/<wnid>/*.jpg + ImageNet for training",
+            "https://github.com/hendrycks/natural-adv-examples"),
+        ImageNetShifts.Dataset("imagenet-r", new[] { "imagenet-rendition" }, "imagenet-rendition/imagenet-r/<wnid>/*.jpg + ImageNet for training",
+            "https://github.com/hendrycks/imagenet-r"),
     };
 
     /// <summary>The benchmark of that name or alias (case-insensitive), or null.</summary>
