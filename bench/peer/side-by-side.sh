@@ -80,9 +80,9 @@ peer_hg32=$(num '[0-9.]+ ms per step' "$out")
 peer_hg32_rss=$(num 'peak RSS [0-9]+' "$out")
 
 run ./arbor bench train --method supcon --backbone resnet20 --batch 256 --size 28 --channels 1 --threads "$threads" --steps $((steps * 3))
-arbor_supcon=$(num '→ [0-9]+ images/s' "$out")
+arbor_supcon=$(num '→ [0-9.]+ images/s' "$out")
 run "$py" bench/peer/peer.py supcon --threads "$threads" --steps $((steps * 3))
-peer_supcon=$(num '[0-9]+ images/s' "$out")
+peer_supcon=$(num '[0-9.]+ images/s' "$out")
 
 a_img32=$(grep -oE "batch [0-9]+: [0-9.]+ images/s" <<<"$clip32" | grep -oE "[0-9.]+ images" | grep -oE "[0-9.]+")
 a_img16=$(grep -oE 'batch [0-9]+: [0-9.]+ images/s' <<<"$clip16" | grep -oE '[0-9.]+ images' | grep -oE '[0-9.]+')
