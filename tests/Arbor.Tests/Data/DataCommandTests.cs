@@ -113,6 +113,33 @@ public class DataCommandTests
         Assert.Equal(2, Run("data", "preview", "fashion-mnist-embedded", "--out", tmp.File("x.png"), "--split", "nope").Code);
         Assert.False(File.Exists(tmp.File("x.png")));
     }
+
+    [Fact]
+    public void PreviewJsonNamesEachTilesLabelPath()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var png = tmp.File("grid.png");
+        var (code, output, err) = Run("data", "preview", "fashion-mnist-embedded", "--out", png, "--count", "5", "--split", "test", "--json");
+        Assert.True(code == 0, err);
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        var root = document.RootElement;
+        Assert.Equal(Path.GetFullPath(png), root.GetProperty("file").GetString());
+        Assert.Equal("test", root.GetProperty("split").GetString());
+        var tiles = root.GetProperty("tiles").EnumerateArray().ToArray();
+        Assert.Equal(5, tiles.Length);
+        var indices = tiles.Select(t => t.GetProperty("index").GetInt32()).ToArray();
+        Assert.Equal(indices.Order(), indices);
+        // Each path is group > type > item of the built-in Fashion-MNIST hierarchy, as the test split labels that image.
+        var hierarchy = Arbor.Hierarchy.BuiltInHierarchies.FashionMnist();
+        var test = Arbor.Data.DatasetCatalog.Open("fashion-mnist-embedded").Test;
+        foreach (var tile in tiles)
+        {
+            var path = tile.GetProperty("path").EnumerateArray().Select(e => e.GetString()).ToArray();
+            Assert.Equal(3, path.Length);
+            var leaf = hierarchy.Node(3, test.LeafOf(tile.GetProperty("index").GetInt32()));
+            Assert.Equal(leaf.Name, path[2]);
+        }
+    }
 }
 
 public class DataCommandManifestTests
