@@ -64,6 +64,10 @@ public static class BenchmarkCatalog
             "https://github.com/hendrycks/natural-adv-examples"),
         ImageNetShifts.Dataset("imagenet-r", new[] { "imagenet-rendition" }, "imagenet-rendition/imagenet-r/<wnid>/*.jpg + ImageNet for training",
             "https://github.com/hendrycks/imagenet-r"),
+        Breeds.Dataset(BreedsSplit.Rules[0], new[] { "living17" }),
+        Breeds.Dataset(BreedsSplit.Rules[1], new[] { "nonliving26" }),
+        Breeds.Dataset(BreedsSplit.Rules[2], new[] { "entity13" }),
+        Breeds.Dataset(BreedsSplit.Rules[3], new[] { "entity30" }),
     };
 
     /// <summary>The benchmark of that name or alias (case-insensitive), or null.</summary>
