@@ -69,13 +69,15 @@ public sealed class ReproduceCommandTests : IDisposable
     [InlineData("imagenet-a", "hgclip", null)]
     [InlineData("imagenet-v2", "coop", null)]
     [InlineData("living-17", "coop", null)]
+    [InlineData("sun397", "hgclip", null)]
     // BREEDS tests on subclasses absent from training by design; HGCLIP's prototypes need images of every class.
     [InlineData("living-17", "hgclip", "warning: 4 class(es) have no training image")]
-    public void TheDryRunReadsImageNetItsShiftedSetsAndBreeds(string dataset, string method, string? warning)
+    public void TheDryRunReadsImageNetItsShiftedSetsBreedsAndSun397(string dataset, string method, string? warning)
     {
         var (root, clip, splits) = Layout(dataset, r =>
         {
             if (dataset == "living-17") return BreedsTests.Layout(r);
+            if (dataset == "sun397") return BenchmarkLayouts.Sun397(r);
             BenchmarkLayouts.ImageNet(r);
             BenchmarkLayouts.ImageNetShifts(r);
             return r;

@@ -68,6 +68,9 @@ public static class BenchmarkCatalog
         Breeds.Dataset(BreedsSplit.Rules[1], new[] { "nonliving26" }),
         Breeds.Dataset(BreedsSplit.Rules[2], new[] { "entity13" }),
         Breeds.Dataset(BreedsSplit.Rules[3], new[] { "entity30" }),
+        new("sun397", new[] { "sun-397" }, "SUN397/{ClassName.txt, <letter>/<class>/…/sun_*.jpg, Training_01.txt, Testing_01.txt (Partitions.zip)}",
+            "https://vision.princeton.edu/projects/2010/SUN/", "none built in (SUN's three-level spreadsheet is not available here): one level, the 397 scenes",
+            Sun397.Locate, Sun397.Open),
     };
 
     /// <summary>The benchmark of that name or alias (case-insensitive), or null.</summary>

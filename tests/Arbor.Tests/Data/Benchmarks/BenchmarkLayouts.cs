@@ -177,6 +177,21 @@ internal static class BenchmarkLayouts
         Classes(Path.Combine(root, "imagenet-rendition", "imagenet-r"), "jpg", "n02110341", "n02129604", "n02130308");
     }
 
+    /// <summary>SUN397/ with three scenes (one with a place sub-folder), ClassName.txt and partition 1 (partition 2 a decoy).</summary>
+    public static string Sun397(string root)
+    {
+        var dir = Path.Combine(root, "SUN397");
+        string[] train = { "/a/abbey/sun_aaa.jpg", "/a/abbey/sun_aab.jpg", "/a/apartment_building/outdoor/sun_baa.jpg",
+            "/a/apartment_building/outdoor/sun_bab.jpg", "/b/balcony/interior/sun_caa.jpg", "/b/balcony/interior/sun_cab.jpg" };
+        string[] test = { "/a/abbey/sun_aac.jpg", "/a/apartment_building/outdoor/sun_bac.jpg", "/b/balcony/interior/sun_cac.jpg" };
+        foreach (var f in train.Concat(test)) Image(Path.Combine(dir, f.TrimStart('/')));
+        Text(Path.Combine(dir, "ClassName.txt"), "/a/abbey", "/a/apartment_building/outdoor", "/b/balcony/interior");
+        Text(Path.Combine(dir, "Training_01.txt"), train);
+        Text(Path.Combine(dir, "Testing_01.txt"), test);
+        Text(Path.Combine(dir, "Training_02.txt"), test);
+        return dir;
+    }
+
     /// <summary>A copy of a committed fixture folder (tests/fixtures/benchmarks/NAME) under <paramref name="root"/>.</summary>
     public static string Committed(string root, string name)
     {
