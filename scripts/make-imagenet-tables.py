@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes ImageNet-1k's class table and the two-level hierarchies HGCLIP's graph gives it:
 src/Arbor/Data/Benchmarks/Tables/imagenet-classes.tsv (index, wnid, class name) and src/Arbor/Hierarchy/BuiltIn/
-imagenet.txt (1,000 classes) and imagenet-314.txt (HGCLIP's 314: Tables/imagenet-314.txt), label paths "class, parent".
+imagenet.txt (1,000 classes) and imagenet-314.txt (HGCLIP's 314: its hgclip/data/imagenet-314/imagenet-314.txt), label
+paths "class, parent". The source files themselves stay out of the repository.
 
 HGCLIP (richard-peng-xia/HGCLIP, generate_prototypes.py and zsclip/zero_shot.py) builds its ImageNet graph from ImageNet's
 `wordnet.is_a.txt` (75,850 "parent child" WordNet hypernym edges) and `words.txt` (WordNet id -> synonyms): every edge whose
@@ -10,7 +11,7 @@ repository; the same two files ship as MadryLab/BREEDS-Benchmarks imagenet_class
 (75,850 lines) and node_names.txt, and the class order is that repository's dataset_class_info.json (ImageNet's index
 order, 0 = n01440764 tench). Usage:
 
-    python3 scripts/make-imagenet-tables.py BREEDS-Benchmarks/imagenet_class_hierarchy
+    python3 scripts/make-imagenet-tables.py BREEDS-Benchmarks/imagenet_class_hierarchy HGCLIP/hgclip/data/imagenet-314/imagenet-314.txt
 
 Arbor's hierarchies are trees, so a class with several WordNet parents (38 of the 1,000) keeps the first one listed in
 class_hierarchy.txt; HGCLIP's graph keeps all of them. Names must be unique per level (case-blind): a first synonym shared by
@@ -69,10 +70,10 @@ with open(os.path.join(repo, "Data", "Benchmarks", "Tables", "imagenet-classes.t
     f.write(f"# From {source}.\n")
     for index, wnid in enumerate(classes):
         f.write(f"{index}\t{wnid}\t{leaf_name[wnid]}\n")
-hgclip = [line.split()[0] for line in open(os.path.join(repo, "Data", "Benchmarks", "Tables", "imagenet-314.txt")) if not line.startswith("#")]
+hgclip = [line.split()[0] for line in open(sys.argv[2]) if line.strip() and not line.startswith("#")]
 assert len(hgclip) == 314 and set(hgclip) <= set(classes)
 for name, members, what in (("imagenet", classes, "ImageNet-1k's 1,000 classes"),
-                            ("imagenet-314", [w for w in classes if w in set(hgclip)], "HGCLIP's 314 ImageNet classes (imagenet-314.txt)")):
+                            ("imagenet-314", [w for w in classes if w in set(hgclip)], "HGCLIP's 314 ImageNet classes (its hgclip/data/imagenet-314/imagenet-314.txt)")):
     with open(os.path.join(repo, "Hierarchy", "BuiltIn", f"{name}.txt"), "w") as f:
         f.write(f"# {what} under the WordNet parent HGCLIP's graph gives each (the first listed in wordnet.is_a.txt when there\n")
         f.write(f"# are several; names made unique per level). From {source}.\n")

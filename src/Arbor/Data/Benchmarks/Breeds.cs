@@ -6,8 +6,10 @@ namespace Arbor.Data.Benchmarks;
 /// BREEDS (Living-17, Nonliving-26, Entity-13, Entity-30) over ImageNet's folders, as HGCLIP runs it (robustness library,
 /// split "good"): train on the source subpopulations' ImageNet train images (validation carved from them), test on the
 /// target subpopulations' ImageNet val images — the same superclasses, unseen subclasses. The split follows from the
-/// BREEDS hierarchy files (<see cref="BreedsSplit"/>): HGCLIP's <c>ImageNet/breeds/</c> when it holds them, else the
-/// copies of MadryLab/BREEDS-Benchmarks' <c>imagenet_class_hierarchy/modified/</c> that Arbor ships.
+/// BREEDS hierarchy files (<see cref="BreedsSplit"/>) in HGCLIP's <c>ImageNet/breeds/</c> (the robustness library's
+/// info_dir; its <c>setup_breeds</c> downloads them from MadryLab/BREEDS-Benchmarks
+/// <c>imagenet_class_hierarchy/modified/</c>), or <c>breeds/</c> or <c>BREEDS-Benchmarks/imagenet_class_hierarchy/modified/</c>
+/// under the data root. Arbor does not ship them (the BREEDS repository states no licence).
 /// Hierarchy: superclass → subclass, each superclass's source subclasses first, then its target ones (names as in the
 /// <c>imagenet</c> hierarchy). HGCLIP reports superclass accuracy on source and target; level 1 of the test split is the
 /// target number.
@@ -15,26 +17,24 @@ namespace Arbor.Data.Benchmarks;
 internal static class Breeds
 {
     public static BenchmarkDataset Dataset(BreedsSplit.Rule rule, string[] aliases) =>
-        new(rule.Name, aliases, "ImageNet/{train,val}/<wnid>/ (+ optional ImageNet/breeds/{dataset_class_info.json, class_hierarchy.txt, node_names.txt})",
+        new(rule.Name, aliases, "ImageNet/{train,val}/<wnid>/ and ImageNet/breeds/{dataset_class_info.json, class_hierarchy.txt, node_names.txt}",
             "https://github.com/MadryLab/BREEDS-Benchmarks (over ImageNet: https://image-net.org)",
-            "BREEDS-Benchmarks modified hierarchy, split 'good' as the robustness library's make_* functions",
+            "BREEDS-Benchmarks modified hierarchy (the user's copy), split 'good' as the robustness library's make_* functions",
             ImageNet.Locate, (root, options) => Open(rule, root, options));
 
-    /// <summary>The folder holding the three BREEDS files, or null (then the shipped copies are used).</summary>
+    /// <summary>The folder holding the BREEDS files (the first candidate with any of them), or null.</summary>
     static string? InfoFolder(string root, string imagenet) =>
         new[] { Path.Combine(imagenet, "breeds"), Path.Combine(root, "breeds"), Path.Combine(root, "BREEDS-Benchmarks", "imagenet_class_hierarchy", "modified") }
             .FirstOrDefault(d => BreedsSplit.Files.Any(f => File.Exists(Path.Combine(d, f))));
 
-    /// <summary>The superclasses of a BREEDS dataset from the files under <paramref name="root"/> (or the shipped ones).</summary>
+    /// <summary>The superclasses of a BREEDS dataset from the hierarchy files found under <paramref name="root"/>.</summary>
     public static (IReadOnlyList<BreedsSuperclass> Superclasses, string From) Superclasses(BreedsSplit.Rule rule, string root, string imagenet)
     {
-        var folder = InfoFolder(root, imagenet);
-        if (folder is not null)
-            foreach (var f in BreedsSplit.Files)
-                if (!File.Exists(Path.Combine(folder, f)))
-                    throw new DatasetException($"the BREEDS hierarchy needs {string.Join(", ", BreedsSplit.Files)}; this one is missing", Path.Combine(folder, f));
+        var folder = InfoFolder(root, imagenet) ?? throw new DatasetException($"{rule.Title} needs the BREEDS hierarchy files " +
+            $"({string.Join(", ", BreedsSplit.Files)}) in {Path.Combine(imagenet, "breeds")} (HGCLIP's layout; MadryLab/BREEDS-Benchmarks " +
+            "imagenet_class_hierarchy/modified/ has them), or in breeds/ under the data root", root);
         var (texts, sources) = BreedsSplit.ReadFiles(folder);
-        return (BreedsSplit.Make(rule, texts, sources), folder ?? "the BREEDS-Benchmarks files Arbor ships");
+        return (BreedsSplit.Make(rule, texts, sources), folder);
     }
 
     public static DatasetSplits Open(BreedsSplit.Rule rule, string root, DatasetOptions options)

@@ -21,7 +21,8 @@ internal sealed record BreedsSuperclass(string Wnid, string Name, IReadOnlyList<
 /// class put it in source while source is short, else in target; from a larger group put its first min(size/2, room in
 /// source) classes in source and the next ones, up to the room in target, in target.</item>
 /// </list>
-/// tests/Arbor.Tests/Data/Benchmarks/BreedsTests.cs checks the four datasets against the robustness library's own output.
+/// tests/Arbor.Tests/Data/Benchmarks/BreedsTests.cs checks the four datasets against the robustness library's own output
+/// (on the real files when ARBOR_BREEDS_INFO names their folder) and the rules on a miniature hierarchy.
 /// </summary>
 internal static class BreedsSplit
 {
@@ -40,18 +41,15 @@ internal static class BreedsSplit
 
     public static readonly string[] Files = { "dataset_class_info.json", "class_hierarchy.txt", "node_names.txt" };
 
-    /// <summary>The three hierarchy files' texts: from <paramref name="folder"/> when it holds them, else the embedded copies.</summary>
-    public static (string[] Texts, string[] Sources) ReadFiles(string? folder)
+    /// <summary>The three hierarchy files' texts from <paramref name="folder"/>, which must hold all three.</summary>
+    public static (string[] Texts, string[] Sources) ReadFiles(string folder)
     {
-        if (folder is not null && Files.All(f => File.Exists(Path.Combine(folder, f))))
-            return (Files.Select(f => File.ReadAllText(Path.Combine(folder, f))).ToArray(), Files.Select(f => Path.Combine(folder, f)).ToArray());
-        return (Files.Select(f =>
-        {
-            using var stream = typeof(BreedsSplit).Assembly.GetManifestResourceStream($"Arbor.Data.Benchmarks.Tables.breeds-{f}")
-                ?? throw new InvalidOperationException($"the resource breeds-{f} is missing from the assembly");
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }).ToArray(), Files.Select(f => $"built-in:breeds/{f}").ToArray());
+        var paths = Files.Select(f => Path.Combine(folder, f)).ToArray();
+        foreach (var path in paths)
+            if (!File.Exists(path))
+                throw new DatasetException($"the BREEDS hierarchy needs {string.Join(", ", Files)}; this one is missing", path);
+        try { return (paths.Select(File.ReadAllText).ToArray(), paths); }
+        catch (IOException e) { throw new DatasetException($"cannot read the BREEDS hierarchy: {e.Message}", folder); }
     }
 
     /// <summary>The superclasses of a rule, in label order, from the three files' texts.</summary>

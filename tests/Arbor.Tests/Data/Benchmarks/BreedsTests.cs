@@ -12,14 +12,15 @@ public class BreedsTests
     /// <summary>
     /// tests/fixtures/benchmarks/breeds-robustness-good.json is the robustness library's own output (MadryLab/robustness
     /// robustness/tools/breeds_helpers.py, make_living17 / make_nonliving26 / make_entity13 / make_entity30 with split
-    /// "good", run here with networkx 2.8 and numpy 1.24 on BREEDS-Benchmarks' modified/ files — the files Arbor ships):
-    /// superclass WordNet ids and names in label order, source and target subclasses in the library's order.
+    /// "good", run on 2 Dec 2026 with networkx 2.8 and numpy 1.24 on BREEDS-Benchmarks' imagenet_class_hierarchy/modified/
+    /// files): superclass WordNet ids and names in label order, source and target subclasses in the library's order.
+    /// Arbor does not ship those files, so this runs where ARBOR_BREEDS_INFO names a folder holding them.
     /// </summary>
-    [Fact]
+    [BreedsFilesFact]
     public void TheSplitOfEveryBreedsDatasetIsTheRobustnessLibrarys()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(TestPaths.Fixture("benchmarks", "breeds-robustness-good.json")));
-        var (texts, sources) = BreedsSplit.ReadFiles(null);
+        var (texts, sources) = BreedsSplit.ReadFiles(BreedsFilesFactAttribute.Folder!);
         var keys = new Dictionary<string, string> { ["living-17"] = "living17", ["nonliving-26"] = "nonliving26", ["entity-13"] = "entity13", ["entity-30"] = "entity30" };
         var sizes = new Dictionary<string, (int, int)> { ["living-17"] = (17, 2), ["nonliving-26"] = (26, 2), ["entity-13"] = (13, 10), ["entity-30"] = (30, 4) };
         foreach (var rule in BreedsSplit.Rules)
@@ -112,5 +113,22 @@ public class BreedsTests
         e = Assert.Throws<DatasetException>(() => BenchmarkCatalog.Get("living-17").Open(temp.Path, Options));
         Assert.Contains(Path.Combine(imagenet, "breeds", "node_names.txt"), e.Message);
         Assert.Contains("this one is missing", e.Message);
+
+        Directory.Delete(Path.Combine(imagenet, "breeds"), recursive: true);
+        e = Assert.Throws<DatasetException>(() => BenchmarkCatalog.Get("entity-30").Open(temp.Path, Options));
+        Assert.Contains($"Entity-30 needs the BREEDS hierarchy files (dataset_class_info.json, class_hierarchy.txt, node_names.txt) in {Path.Combine(imagenet, "breeds")}", e.Message);
+    }
+}
+
+/// <summary>A fact that runs where ARBOR_BREEDS_INFO names a folder with BREEDS-Benchmarks' three modified/ files.</summary>
+public sealed class BreedsFilesFactAttribute : FactAttribute
+{
+    public static string? Folder => Environment.GetEnvironmentVariable("ARBOR_BREEDS_INFO") is { Length: > 0 } dir
+        && BreedsSplit.Files.All(f => File.Exists(Path.Combine(dir, f))) ? dir : null;
+
+    public BreedsFilesFactAttribute()
+    {
+        if (Folder is null)
+            Skip = "set ARBOR_BREEDS_INFO to a folder with BREEDS-Benchmarks' imagenet_class_hierarchy/modified/ files to run it";
     }
 }
