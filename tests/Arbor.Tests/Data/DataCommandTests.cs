@@ -5,13 +5,7 @@ namespace Arbor.Tests.Data;
 
 public class DataCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = ArborCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void InfoShowsSplitsLevelsAndEmbeddedSource()
@@ -157,14 +151,13 @@ public class DataCommandManifestTests
             }
         File.WriteAllLines(tmp.File("m.csv"), rows);
         File.WriteAllText(tmp.File("h.json"), """{"levels":["coarse","fine"],"tree":{"animal":["cat","dog"],"vehicle":["car","bus"]}}""");
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = ArborCli.Run(new[] { "data", "info", tmp.File("m.csv"), "--hierarchy", tmp.File("h.json") }, o, e);
-        Assert.True(code == 0, e.ToString());
-        Assert.Contains("image size: varies", o.ToString());
-        Assert.Matches(@"test\s+4\s", o.ToString());
+        var (code, output, error) = CliHarness.Run("data", "info", tmp.File("m.csv"), "--hierarchy", tmp.File("h.json"));
+        Assert.True(code == 0, error);
+        Assert.Contains("image size: varies", output);
+        Assert.Matches(@"test\s+4\s", output);
         // Without a hierarchy a manifest is an error naming it.
-        Assert.Equal(2, ArborCli.Run(new[] { "data", "info", tmp.File("m.csv") }, new StringWriter(), e));
-        Assert.Contains("m.csv", e.ToString());
+        (code, _, error) = CliHarness.Run("data", "info", tmp.File("m.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("m.csv", error);
     }
 }
