@@ -24,6 +24,29 @@ for candidate in ${PYTHON:-} /usr/bin/python3 python3; do
   if "$candidate" -c 'import torch' 2>/dev/null; then py=$candidate; break; fi
 done
 [[ -n "$py" ]] || { echo "PyTorch is missing: apt-get install python3-torch (or set PYTHON)" >&2; exit 1; }
+# A fair peer needs a tuned BLAS. Debian's PyTorch calls whatever libblas.so.3 the alternatives system points at: the
+# reference BLAS (≈ 3 GFLOP/s) unless libopenblas0 is installed. OpenBLAS 0.3.21 (Debian 12) does not know CPUs newer
+# than Sapphire Rapids and falls back to its generic "Prescott" kernels (≈ 30 GFLOP/s); such a CPU gets the newest core
+# type its features allow. Both would make the peer look several times slower than it is.
+blas_core=$(OPENBLAS_VERBOSE=2 "$py" -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | grep -oE 'Core: [A-Za-z0-9]+' | head -1 || true)
+if [[ -z "$blas_core" ]]; then
+  echo "warning: the peer's PyTorch does not use OpenBLAS (reference BLAS?): apt-get install libopenblas0-pthread, or the peer is not a fair comparison" >&2
+elif [[ "$blas_core" == "Core: Prescott" && -z "${OPENBLAS_CORETYPE:-}" ]]; then
+  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
+  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+  [[ -n "${OPENBLAS_CORETYPE:-}" ]] && echo "note: OpenBLAS does not know this CPU ($blas_core); the peer runs with OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE" >&2
+fi
+peer_gemm() {   # the peer's GEMM rate at the image fc1 shape, GFLOP/s, for PRECISION $1
+  "$py" - "$threads" "$1" <<'PY'
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1])); dtype = torch.bfloat16 if sys.argv[2] == "bf16" else torch.float32
+x, w = torch.randn(1576, 768).to(dtype), torch.randn(3072, 768).to(dtype)
+torch.nn.functional.linear(x, w); best = 1e9; start = time.perf_counter()
+while time.perf_counter() - start < 1.0:
+    t = time.perf_counter(); torch.nn.functional.linear(x, w); best = min(best, time.perf_counter() - t)
+print(f"{2 * 1576 * 768 * 3072 / best / 1e9:.1f}")
+PY
+}
 log=bench/peer/side-by-side.log
 : > "$log"
 run() {   # run CMD...: prints the load, runs, keeps the output in the log and in $out
@@ -34,6 +57,8 @@ run() {   # run CMD...: prints the load, runs, keeps the output in the log and i
 num() { grep -oE "$1" <<<"$2" | head -1 | grep -oE '[0-9]+(\.[0-9]+)?' | head -1; }
 
 ./arbor --help > /dev/null   # builds the CLI in Release once, before anything is timed
+echo "== peer BLAS: ${blas_core:-not OpenBLAS}${OPENBLAS_CORETYPE:+ → OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE}" | tee -a "$log" >&2
+peer_gemm32=$(peer_gemm fp32); peer_gemm16=$(peer_gemm bf16)
 run ./arbor bench matmul --threads "$threads"
 matmul=$out
 run ./arbor bench clip --threads "$threads" --iterations "$iterations" --precision fp32
@@ -55,9 +80,9 @@ peer_hg32=$(num '[0-9.]+ ms per step' "$out")
 peer_hg32_rss=$(num 'peak RSS [0-9]+' "$out")
 
 run ./arbor bench train --method supcon --backbone resnet20 --batch 256 --size 28 --channels 1 --threads "$threads" --steps $((steps * 3))
-arbor_supcon=$(num '→ [0-9]+ images/s' "$out")
+arbor_supcon=$(num '→ [0-9.]+ images/s' "$out")
 run "$py" bench/peer/peer.py supcon --threads "$threads" --steps $((steps * 3))
-peer_supcon=$(num '[0-9]+ images/s' "$out")
+peer_supcon=$(num '[0-9.]+ images/s' "$out")
 
 a_img32=$(grep -oE "batch [0-9]+: [0-9.]+ images/s" <<<"$clip32" | grep -oE "[0-9.]+ images" | grep -oE "[0-9.]+")
 a_img16=$(grep -oE 'batch [0-9]+: [0-9.]+ images/s' <<<"$clip16" | grep -oE '[0-9.]+ images' | grep -oE '[0-9.]+')
@@ -70,6 +95,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "summary ($threads threads; load at the end $(cut -d' ' -f1-3 /proc/loadavg); full output in $log)"
   echo "GEMM ceiling (arbor bench matmul):"
   grep -E '^(image|text|square)' <<<"$matmul" | sed 's/^/  /'
+  echo "  peer (PyTorch $("$py" -c 'import torch; print(torch.__version__)'), ${blas_core:-no OpenBLAS}${OPENBLAS_CORETYPE:+ as $OPENBLAS_CORETYPE}) at image fc1 1576×768→3072: fp32 $peer_gemm32, bf16 $peer_gemm16 GFLOP/s"
   echo "| path | PyTorch peer | Arbor | Arbor/peer | target |"
   echo "|---|---|---|---|---|"
   echo "| ViT-B/16 image tower, batch 8, fp32 | $peer_image32 img/s | $a_img32 img/s | $(ratio "$a_img32" "$peer_image32") | |"

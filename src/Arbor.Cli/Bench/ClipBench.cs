@@ -89,6 +89,19 @@ internal static class ClipBench
             $"({textFlops / textWall / 1e9 / textGemm:P0} of the {textGemm:F0} GFLOP/s {precision.Name} GEMM rate at its fc1 shape)");
         Console.WriteLine($"text/image time per batch: {textWall / imageWall:F2} wall, {textCpu / imageCpu:F2} CPU; FLOP ratio {textFlops / imageFlops:F2}; " +
             $"time per FLOP, text/image: {textWall / textFlops / (imageWall / imageFlops):F2} wall, {textCpu / textFlops / (imageCpu / imageFlops):F2} CPU");
+        BenchFigures.Record("precision", precision.Name);
+        BenchFigures.Record("threads", torch.get_num_threads());
+        BenchFigures.Record("image_batch", imageBatch);
+        BenchFigures.Record("image_images_per_s", imageBatch / imageWall);
+        BenchFigures.Record("image_ms_per_batch", 1000 * imageWall);
+        BenchFigures.Record("image_gflops", imageFlops / imageWall / 1e9);
+        BenchFigures.Record("image_gemm_ceiling_gflops", imageGemm);
+        BenchFigures.Record("text_batch", textBatch);
+        BenchFigures.Record("text_texts_per_s", textBatch / textWall);
+        BenchFigures.Record("text_ms_per_batch", 1000 * textWall);
+        BenchFigures.Record("text_gflops", textFlops / textWall / 1e9);
+        BenchFigures.Record("text_gemm_ceiling_gflops", textGemm);
+        BenchFigures.Record("text_over_image_time_per_flop", textWall / textFlops / (imageWall / imageFlops));
         Console.WriteLine($"load average after: {LoadAverage()}");
         return 0;
     }

@@ -58,6 +58,9 @@ internal static class DataBench
                 watch.Stop();
                 // CPU time shows the cost even when other processes share the cores.
                 double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+                BenchFigures.Row("epochs", new() { ["epoch"] = epoch, ["images"] = images,
+                    ["images_per_s"] = Math.Round(images / watch.Elapsed.TotalSeconds, 1), ["images_per_cpu_s"] = Math.Round(images / cpuSeconds, 1),
+                    ["rss_mib"] = Process.GetCurrentProcess().WorkingSet64 / (1 << 20) });
                 Console.WriteLine($"epoch {epoch}: {images} images in {watch.Elapsed.TotalSeconds:F2} s = {images / watch.Elapsed.TotalSeconds:F0} images/s " +
                                   $"(CPU {cpuSeconds:F2} s = {images / cpuSeconds:F0} images per CPU-second); live tensors {torch.Tensor.TotalCount}, RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB{LoadAverage()}");
             }

@@ -112,6 +112,19 @@ internal static class HgclipBench
                           $"fp32 {fp32Rate:F0}, bf16 {bf16Rate:F0} GFLOP/s");
         Console.WriteLine($"time per FLOP, text/image tower (forward + backward stages): " +
                           $"{(forward[0] + backward[0]) / textFlops / ((forward[2] + backward[2]) / imageFlops):F2}");
+        BenchFigures.Record("shapes", shapes);
+        BenchFigures.Record("precision", precision.Name);
+        BenchFigures.Record("nodes", n);
+        BenchFigures.Record("batch", batch);
+        for (int s = 0; s < Stages.Length; s++)
+            BenchFigures.Row("stages", new() { ["stage"] = Stages[s], ["forward_ms"] = Math.Round(forward[s], 1), ["backward_ms"] = Math.Round(backward[s], 1) });
+        BenchFigures.Record("step_ms", whole.Average());
+        BenchFigures.Record("images_per_s", batch / stepSeconds);
+        BenchFigures.Record("tower_gflops", (textFlops + imageFlops) / stepSeconds / 1e9);
+        BenchFigures.Record("gemm_fp32_gflops", fp32Rate);
+        BenchFigures.Record("gemm_bf16_gflops", bf16Rate);
+        BenchFigures.Record("text_over_image_time_per_flop", (forward[0] + backward[0]) / textFlops / ((forward[2] + backward[2]) / imageFlops));
+        BenchFigures.Record("peak_rss_mib", MemoryProbe.PeakMiB());
         Console.WriteLine($"peak RSS {MemoryProbe.PeakMiB():F0} MiB (before the model: {rssBefore:F0} MiB); " +
                           $"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;

@@ -21,12 +21,16 @@ internal static class MatmulBench
         {
             torch.set_num_threads(r.GetValue(threads));
             Console.WriteLine($"threads {torch.get_num_threads()}; native bf16: {CpuBf16.Native} ({CpuBf16.Describe()}); load average {Load.Average()}");
+            BenchFigures.Record("threads", torch.get_num_threads());
+            BenchFigures.Record("native_bf16", CpuBf16.Native.ToString().ToLowerInvariant());
             Console.WriteLine($"{"shape (m×k → n)",-26} {"fp32 GFLOP/s",13} {"bf16 GFLOP/s",13} {"bf16/fp32",10}");
             foreach (var (name, m, k, n) in Shapes)
             {
                 double fp32 = Rate(m, k, n, ScalarType.Float32, r.GetValue(seconds));
                 double bf16 = Rate(m, k, n, ScalarType.BFloat16, r.GetValue(seconds));
                 Console.WriteLine($"{name,-26} {fp32,13:F1} {bf16,13:F1} {bf16 / fp32,10:F2}");
+                BenchFigures.Row("shapes", new() { ["shape"] = name, ["m"] = m, ["k"] = k, ["n"] = n,
+                    ["fp32_gflops"] = Math.Round(fp32, 1), ["bf16_gflops"] = Math.Round(bf16, 1) });
             }
             Console.WriteLine($"load average after: {Load.Average()}");
             return 0;

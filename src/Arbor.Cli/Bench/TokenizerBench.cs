@@ -56,6 +56,8 @@ internal static class TokenizerBench
             foreach (var t in texts) sink += tokenizer.Tokenize(t)[1];
             watch.Stop();
             double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            BenchFigures.Row("rounds", new() { ["corpus"] = what, ["round"] = round, ["texts"] = texts.Length,
+                ["texts_per_s"] = Math.Round(texts.Length / watch.Elapsed.TotalSeconds), ["texts_per_cpu_s"] = Math.Round(texts.Length / cpuSeconds) });
             Console.WriteLine($"  round {round}: {texts.Length / watch.Elapsed.TotalSeconds:F0} texts/s wall, {texts.Length / cpuSeconds:F0} per CPU-second" +
                               (round == 1 ? " (cold cache)" : ""));
         }

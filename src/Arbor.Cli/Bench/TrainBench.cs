@@ -77,6 +77,13 @@ internal static class TrainBench
             Console.WriteLine($"step: median {median * 1000:F0} ms, best {perStep[0] * 1000:F0} ms → {n / median:F1} {unit}/s " +
                               $"(best {n / perStep[0]:F1}); CPU {cpu / perStep.Count * 1000 / n:F2} ms per {unit[..^1]}");
             Console.WriteLine($"memory: resident {MemoryProbe.ResidentMiB():F0} MiB, peak {MemoryProbe.PeakMiB():F0} MiB");
+            BenchFigures.Record("method", name);
+            BenchFigures.Record("backbone", r.GetValue(backbone)!);
+            BenchFigures.Record("batch", n);
+            BenchFigures.Record("step_ms_median", median * 1000);
+            BenchFigures.Record("step_ms_best", perStep[0] * 1000);
+            BenchFigures.Record($"{unit}_per_s", n / median);
+            BenchFigures.Record("peak_rss_mib", MemoryProbe.PeakMiB());
             batchData.Dispose();
             return 0;
         });

@@ -24,19 +24,31 @@ internal static class BenchCommand
 
     /// <summary>
     /// The benchmarks print with Console.WriteLine (they also run as their own program); under `arbor` their lines go to this
-    /// invocation's standard output instead, so a caller that captures it (a test, a script host) gets them.
+    /// invocation's standard output instead, so a caller that captures it (a test, a script host) gets them. With --json the
+    /// lines for people go to standard error and standard output gets one JSON document of the recorded figures.
     /// </summary>
     static void PrintToInvocationOutput(Command command)
     {
         if (command.Action is not SynchronousCommandLineAction inner) return;
+        var json = SharedOptions.Json("Print the measured figures as one JSON document on standard output (the text goes to standard error)");
+        command.Options.Add(json);
         command.SetAction(result =>
         {
+            bool asJson = result.GetValue(json);
             var output = CommandOutput.Out(result);
-            if (ReferenceEquals(output, Console.Out)) return inner.Invoke(result);
-            var previous = Console.Out;
-            Console.SetOut(output);
-            try { return inner.Invoke(result); }
-            finally { Console.SetOut(previous); }
+            var text = asJson ? CommandOutput.Err(result) : output;
+            using var figures = BenchFigures.Open(command.Name);
+            int code;
+            if (ReferenceEquals(text, Console.Out)) code = inner.Invoke(result);
+            else
+            {
+                var previous = Console.Out;
+                Console.SetOut(text);
+                try { code = inner.Invoke(result); }
+                finally { Console.SetOut(previous); }
+            }
+            if (asJson && code == 0) output.WriteLine(figures.ToJson());
+            return code;
         });
     }
 }

@@ -145,11 +145,13 @@ internal static class DataCommand
         var outPath = SharedOptions.Out("PNG file to write (atomically)", required: true);
         var split = new Option<string>("--split") { Description = "train, validation or test.", DefaultValueFactory = _ => "train" };
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 32 };
+        var json = SharedOptions.Json("Print JSON: the file written, the source, the split, and each tile's index and label path");
         var command = new Command("preview", "Write a labelled contact sheet of samples (each image with its label path).");
         args.AddTo(command);
         command.Options.Add(outPath);
         command.Options.Add(split);
         command.Options.Add(count);
+        command.Options.Add(json);
         command.SetAction(r =>
         {
             var splits = args.Open(r);
@@ -169,6 +171,16 @@ internal static class DataCommand
             }
             bool labelled = ContactSheet.Write(dataset, indices, file, input);
             var o = CommandOutput.Out(r);
+            if (r.GetValue(json))
+            {
+                if (!labelled) CommandOutput.Err(r).WriteLine("warning: no font found; tiles are unlabelled (their labels are in the JSON)");
+                o.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    file = Path.GetFullPath(file), source = splits.Description, split = r.GetValue(split), dataset = dataset.Name, labelled,
+                    tiles = indices.Select(i => new { index = i, path = LabelPath(dataset, i) }),
+                }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
             o.WriteLine($"source: {splits.Description}");
             o.WriteLine($"wrote {file}: {indices.Length} images of {dataset.Name}");
             if (!labelled)

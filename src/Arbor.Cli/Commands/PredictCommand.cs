@@ -6,22 +6,22 @@ using Arbor.Experiments;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary>`arbor predict`: each image's label at every level with its probability.</summary>
+/// <summary>`arbor predict`: each image's (or, for a point-cloud run, each cloud file's) label at every level with its probability.</summary>
 internal static class PredictCommand
 {
     public static Command Build()
     {
         var run = SharedOptions.Run();
-        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP, GIF, BMP)", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP, GIF, BMP); for a point-cloud run, point-cloud files (.off meshes, .txt/.xyz x,y,z rows)", Arity = ArgumentArity.OneOrMore };
         var clip = new Option<string?>("--clip") { Description = "The CLIP folder of a CLIP method's run, when it moved (its content must match the run's)" };
-        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Report image files that do not decode and go on, instead of stopping" };
+        var skipBad = new Option<bool>("--skip-bad-images") { Description = "Report files that do not decode (images, or clouds for a point-cloud run) and go on, instead of stopping" };
         var decoding = SharedOptions.Decoding();
         var json = SharedOptions.Json();
         var imageSize = SharedOptions.ImageSize(SharedOptions.RunInputDefaults);
         var channels = SharedOptions.Channels(SharedOptions.RunInputDefaults);
         var device = DeviceOption.Create();
         var precision = PrecisionOption.Create("the run's own");
-        var command = new Command("predict", "Label images at every level with a trained run.") { run, images, decoding, json, clip, skipBad, imageSize, channels, device, precision };
+        var command = new Command("predict", "Label images (or point-cloud files, for a point-cloud run) at every level with a trained run.") { run, images, decoding, json, clip, skipBad, imageSize, channels, device, precision };
         command.SetAction(result =>
         {
             var @out = CommandOutput.Out(result);

@@ -100,7 +100,7 @@ public sealed class TrainRun
         var recorder = root ? new RunRecorder(run, hierarchy, options.TensorBoard) : null;
         progress.Line($"{config.Method}: {defaults.Description}; backbone {config.Backbone} " +
                       $"({model.Module.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters in the checkpoint), " +
-                      $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test images");
+                      $"{splits.Train.Count} train / {splits.Validation.Count} validation / {splits.Test.Count} test {(clouds ? "clouds" : "images")}");
 
         var trainer = new Trainer(new TrainerOptions
         {

@@ -1,4 +1,5 @@
 using Arbor.Data;
+using Arbor.Data.Points;
 using Arbor.Evaluation;
 using Arbor.Experiments.VisionLanguage;
 using Arbor.Hierarchy;
@@ -37,6 +38,9 @@ public sealed class TrainedRun : IDisposable
     public string? UseInput(int? imageSize, int? channels)
     {
         RunValidation.CheckGeometry(imageSize, channels);
+        if (TakesPointClouds && (imageSize is not null || channels is not null))
+            throw new ArborException($"--image-size and --channels apply to images; this run's model ({Config.Backbone}) takes point " +
+                                     $"clouds of {PointsPerCloud} points. Leave them out", Folder.ConfigFile);
         int runChannels = Config.Channels ?? 3;
         if (channels is int c && c != runChannels)
             throw new ArborException($"--channels {c}: this run's model takes {runChannels}-channel images (config.json channels " +
@@ -121,8 +125,21 @@ public sealed class TrainedRun : IDisposable
     /// </summary>
     public MetricsReport EvaluateOn(RunConfig config, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false)
     {
+        // By name first (before the data is read against the run's hierarchy, which would fail less clearly), then by content.
+        void CheckKind(bool clouds)
+        {
+            if (clouds != TakesPointClouds)
+                throw new ArborException(clouds
+                    ? $"dataset '{config.Dataset}' holds point clouds, but this run's model ({Config.Backbone}) takes images"
+                    : $"dataset '{config.Dataset}' holds images, but this run's model ({Config.Backbone}) takes point clouds");
+        }
+        if (!PointClouds.IsPointDataset(config.Dataset) && DatasetCatalog.Names.Contains(config.Dataset.Trim().ToLowerInvariant()))
+            CheckKind(false);
+        else if (PointClouds.IsPointDataset(config.Dataset)) CheckKind(true);
         var check = TrainRun.OpenCheckedData(config with { SkipBadImages = skipBadImages || Config.SkipBadImages }, progress, Hierarchy);
         var splits = check.Splits;
+        CheckKind(splits.Test.Count > 0 && splits.Test.Resolve(0).Source is PointCloudDataset
+                  || splits.Train.Count > 0 && splits.Train.Resolve(0).Source is PointCloudDataset);
         if (HierarchySignature.Of(splits.Hierarchy) != HierarchySignature.Of(Hierarchy))
             throw new ArborException($"dataset '{config.Dataset}' has hierarchy {HierarchySignature.Of(splits.Hierarchy)}, " +
                                      $"but the run was trained on {HierarchySignature.Of(Hierarchy)}");
@@ -133,28 +150,41 @@ public sealed class TrainedRun : IDisposable
         return metrics.ToReport(Config.Method, config.Dataset, split);
     }
 
-    /// <summary>Per-level probabilities for image files: [image][level] → (class name, probability) of the top class.</summary>
+    /// <summary>True when the run's model takes point clouds (a point backbone: pointnet, dgcnn) rather than images.</summary>
+    public bool TakesPointClouds => Models.Vision.Backbones.IsPointBackbone(Config.Backbone);
+
+    /// <summary>
+    /// Per-level probabilities for image files — or, for a point-cloud run, point-cloud files (<see cref="PointCloudFile"/>:
+    /// .off, .txt, .xyz, read at the run's points per cloud): [file][level] → (class name, probability) of the top class.
+    /// </summary>
     /// <remarks>
-    /// A file that does not decode stops the call with its name; when <paramref name="skipped"/> is given, such files are
-    /// added to it instead and left out of the result.
+    /// A file that does not decode, or is of the other kind than the run takes (a cloud for an image run, an image for a
+    /// cloud run), stops the call with its name; when <paramref name="skipped"/> is given, such files are added to it
+    /// instead and left out of the result.
     /// </remarks>
     public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, Decoding decoding, ICollection<BadImage>? skipped = null)
     {
         foreach (var p in imagePaths)
-            if (!File.Exists(p)) throw new ArborException("image not found", p);
-        if (skipped is not null)
+            if (!File.Exists(p)) throw new ArborException(TakesPointClouds ? "point-cloud file not found" : "image not found", p);
+        var clouds = new List<float[]>();
+        var good = new List<string>();
+        foreach (var p in imagePaths)
         {
-            var good = new List<string>();
-            foreach (var p in imagePaths)
+            try
             {
-                try { ImageDecoder.Decode(p); good.Add(p); }
-                catch (ArborException e) { skipped.Add(new BadImage(p, e.Message)); }
+                CheckInputKind(p);
+                if (TakesPointClouds) clouds.Add(PointCloudFile.Read(p, PointsPerCloud));
+                else if (skipped is not null) ImageDecoder.Decode(p);
+                good.Add(p);
             }
-            imagePaths = good;
-            if (good.Count == 0) return Array.Empty<ImagePrediction>();
+            catch (ArborException e) when (skipped is not null) { skipped.Add(new BadImage(p, e.Message)); }
         }
-        var entries = imagePaths.Select(p => new ImageEntry(Path.GetFullPath(p), 0)).ToArray();
-        var dataset = new FileImageDataset("predict", Hierarchy, entries);
+        imagePaths = good;
+        if (good.Count == 0) return Array.Empty<ImagePrediction>();
+        ImageDataset dataset = TakesPointClouds
+            ? new PointCloudDataset("predict", Hierarchy, clouds.SelectMany(c => c).ToArray(), PointsPerCloud, new int[good.Count],
+                good.Select(Path.GetFullPath).ToArray())
+            : new FileImageDataset("predict", Hierarchy, good.Select(p => new ImageEntry(Path.GetFullPath(p), 0)).ToArray());
         var loader = new BatchLoader(dataset, LoaderOptions(batchSize: 64));
         var results = new List<ImagePrediction>();
         var decoder = new ConsistentDecoder(Hierarchy);
@@ -181,6 +211,21 @@ public sealed class TrainedRun : IDisposable
                     }
                 }
         return results;
+    }
+
+    /// <summary>Points per cloud the run trained at (config.json points; 1,024 by default).</summary>
+    int PointsPerCloud => Config.Points ?? DatasetOptions.DefaultPoints;
+
+    /// <summary>Refuses a point-cloud file given to an image run and an image given to a point-cloud run, by extension.</summary>
+    void CheckInputKind(string path)
+    {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (TakesPointClouds && ImageDecoder.Extensions.Contains(extension))
+            throw new DatasetException($"an image, but this run's model ({Config.Backbone}) takes point clouds: " +
+                                       $"{string.Join(", ", PointCloudFile.Extensions)} files", path);
+        if (!TakesPointClouds && PointCloudFile.HasCloudExtension(path))
+            throw new DatasetException($"a point-cloud file, but this run's model ({Config.Backbone}) takes images: " +
+                                       $"{string.Join(", ", ImageDecoder.Extensions)} files", path);
     }
 
     BatchLoaderOptions LoaderOptions(int batchSize) => TrainRun.EvaluationLoaderOptions(_input, batchSize);

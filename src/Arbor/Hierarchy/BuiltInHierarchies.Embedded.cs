@@ -7,7 +7,7 @@ public static partial class BuiltInHierarchies
     /// <c># levels:</c> line): taken from HGCLIP's <c>hgclip/data</c> files and the datasets' own label maps, or Arbor's
     /// own grouping where a dataset ships none; docs/datasets.md gives the source of each.
     /// </summary>
-    static string[] EmbeddedNames => new[] { "cifar-10", "caltech-101", "food-101", "fruits-360", "oxford-iiit-pet", "ethec", "eurosat" };
+    static string[] EmbeddedNames => new[] { "cifar-10", "caltech-101", "food-101", "fruits-360", "oxford-iiit-pet", "ethec", "eurosat", "imagenet", "imagenet-314" };
 
     static ClassHierarchy Embedded(string name)
     {

@@ -29,9 +29,11 @@ public sealed record PrecisionChoice(Precision Precision, string Requested, stri
 }
 
 /// <summary>
-/// Parses <c>--precision fp32|bf16|auto</c> and decides <c>auto</c>: bf16 only where the CPU executes bfloat16 natively
-/// (AVX512-BF16 or AMX-BF16, read from CPUID), so auto never lands on libtorch's emulated bf16 path, which is slower than
-/// fp32. The environment variable <c>ARBOR_CPU_BF16=0|1</c> overrides the detection (tests force both answers).
+/// Parses <c>--precision fp32|bf16|auto</c> and decides <c>auto</c>: bf16 only where it is faster here — the CPU has
+/// bfloat16 instructions (AVX512-BF16 or AMX-BF16, from CPUID) <em>and</em> a bf16 matrix multiply measured in this
+/// process beats fp32 (see <see cref="CpuBf16"/>). The instructions alone are not enough: on a CPU with AVX512-BF16 but
+/// no AMX (an Emerald Rapids guest that hides AMX, for one) libtorch's bf16 GEMM runs at half its fp32 rate. The
+/// environment variable <c>ARBOR_CPU_BF16=0|1</c> overrides the detection (tests force both answers).
 /// </summary>
 public static class ComputePrecision
 {
@@ -48,36 +50,53 @@ public static class ComputePrecision
     /// name is an <see cref="ArborException"/> listing the valid ones.
     /// </summary>
     public static PrecisionChoice Resolve(string? text, Device? device = null) =>
-        Resolve(text, device, CpuBf16.Native, CpuBf16.Describe());
+        Resolve(text, device, () => (CpuBf16.Native, CpuBf16.Describe()));
 
     /// <summary>As <see cref="Resolve(string?, Device?)"/> with the CPU's answer given (<paramref name="how"/> says where it came from).</summary>
-    internal static PrecisionChoice Resolve(string? text, Device? device, bool nativeBf16, string how)
+    internal static PrecisionChoice Resolve(string? text, Device? device, bool nativeBf16, string how) =>
+        Resolve(text, device, () => (nativeBf16, how));
+
+    /// <summary>The CPU is asked (which may time a matmul) only when the answer matters: for bf16 and auto on a CPU.</summary>
+    static PrecisionChoice Resolve(string? text, Device? device, Func<(bool Native, string How)> cpu)
     {
         var t = (text ?? "fp32").Trim().ToLowerInvariant();
         switch (t)
         {
             case "fp32" or "float32": return PrecisionChoice.Fp32;
             case "bf16" or "bfloat16":
-                return new(Precision.Bf16, "bf16", nativeBf16 || device is { type: not DeviceType.CPU }
+            {
+                if (device is { type: not DeviceType.CPU }) return new(Precision.Bf16, "bf16", "bf16 was asked for");
+                var (native, how) = cpu();
+                return new(Precision.Bf16, "bf16", native
                     ? "bf16 was asked for"
-                    : $"bf16 was asked for, but this CPU has no native bf16 ({how}): libtorch emulates it, slower than fp32");
+                    : $"bf16 was asked for, but it is slower than fp32 on this CPU ({how})");
+            }
             case "auto":
+            {
                 if (device is { type: not DeviceType.CPU })
                     return new(Precision.Fp32, "auto", $"auto detects CPUs only; on {device.type} give --precision bf16 to use it");
-                return nativeBf16
-                    ? new(Precision.Bf16, "auto", $"the CPU runs bf16 natively: {how}")
-                    : new(Precision.Fp32, "auto", $"the CPU has no native bf16: {how}");
+                var (native, how) = cpu();
+                return native
+                    ? new(Precision.Bf16, "auto", $"bf16 is faster than fp32 on this CPU: {how}")
+                    : new(Precision.Fp32, "auto", $"bf16 would not be faster on this CPU: {how}");
+            }
             default:
                 throw new ArborException($"--precision: '{text}' is not a precision; use {string.Join(", ", Names)}");
         }
     }
 }
 
-/// <summary>Whether this CPU executes bfloat16 arithmetic in hardware, from CPUID (x86) or <c>ARBOR_CPU_BF16</c>.</summary>
+/// <summary>
+/// Whether bfloat16 pays here: the CPU has the instructions (CPUID) and libtorch's bf16 matmul, timed once per process
+/// against fp32, is at least <see cref="RequiredSpeedup"/> times faster. <c>ARBOR_CPU_BF16</c> overrides both.
+/// </summary>
 public static class CpuBf16
 {
     /// <summary>AVX512_BF16 (CPUID leaf 7 subleaf 1, EAX bit 5) and AMX-BF16 (leaf 7 subleaf 0, EDX bit 22).</summary>
     public readonly record struct Features(bool Avx512Bf16, bool AmxBf16, bool Avx512Enabled);
+
+    /// <summary>The bf16/fp32 GEMM speed ratio below which bf16 is not worth its rounding (the towers are not all GEMM).</summary>
+    public const double RequiredSpeedup = 1.2;
 
     /// <summary>What CPUID reports (all false on non-x86 processors).</summary>
     public static Features Detect()
@@ -98,12 +117,44 @@ public static class CpuBf16
     }
 
     /// <summary>
-    /// True when bf16 matmuls run in hardware here: <c>ARBOR_CPU_BF16</c> = 1/0 if set, else AVX512-BF16 or AMX-BF16
-    /// with AVX-512 state enabled by the OS.
+    /// True when bf16 is faster here: <c>ARBOR_CPU_BF16</c> = 1/0 if set, else bf16 instructions in CPUID (with AVX-512
+    /// state enabled by the OS) and a measured bf16 GEMM at least <see cref="RequiredSpeedup"/>× the fp32 one.
     /// </summary>
-    public static bool Native => Forced ?? FromCpu(Detect());
+    public static bool Native => Forced ?? (HasInstructions(Detect()) && MeasuredSpeedup >= RequiredSpeedup);
 
-    static bool FromCpu(Features f) => f.Avx512Enabled && (f.Avx512Bf16 || f.AmxBf16);
+    static bool HasInstructions(Features f) => f.Avx512Enabled && (f.Avx512Bf16 || f.AmxBf16);
+
+    static readonly Lazy<double> speedup = new(MeasureSpeedup);
+
+    /// <summary>bf16 GEMM rate over fp32 GEMM rate, measured once per process (about a quarter of a second).</summary>
+    public static double MeasuredSpeedup => speedup.Value;
+
+    /// <summary>
+    /// Best-of-5 time of a 1024×1024 by 1024×1024 <c>linear</c> in each precision at the current thread count, after a
+    /// warm-up call (which also builds libtorch's kernels). Best-of, because a busy machine only ever slows a call down.
+    /// </summary>
+    static double MeasureSpeedup()
+    {
+        using var mode = torch.inference_mode();
+        using var scope = torch.NewDisposeScope();
+        double Best(ScalarType type)
+        {
+            var x = torch.randn(1024, 1024).to(type);
+            var w = torch.randn(1024, 1024).to(type);
+            torch.nn.functional.linear(x, w).Dispose();
+            double best = double.MaxValue;
+            for (int i = 0; i < 5; i++)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                torch.nn.functional.linear(x, w).Dispose();
+                best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            }
+            return best;
+        }
+        double fp32 = Best(ScalarType.Float32);
+        double bf16 = Best(ScalarType.BFloat16);
+        return fp32 / bf16;
+    }
 
     static bool? Forced => Environment.GetEnvironmentVariable(ComputePrecision.OverrideVariable)?.Trim() switch
     {
@@ -113,7 +164,9 @@ public static class CpuBf16
         var other => throw new ArborException($"{ComputePrecision.OverrideVariable}={other}: use 1 (native bf16) or 0 (none)"),
     };
 
-    /// <summary>A short account of the detection, e.g. "AVX512-BF16 (CPUID)" or "ARBOR_CPU_BF16=0".</summary>
+    /// <summary>
+    /// A short account of the detection, e.g. "AVX512-BF16 (CPUID); bf16 matmul 0.52× fp32 here" or "ARBOR_CPU_BF16=0".
+    /// </summary>
     public static string Describe()
     {
         if (Forced is bool forced) return $"{ComputePrecision.OverrideVariable}={(forced ? 1 : 0)}";
@@ -122,6 +175,7 @@ public static class CpuBf16
         if (f.Avx512Bf16) found.Add("AVX512-BF16");
         if (f.AmxBf16) found.Add("AMX-BF16");
         if (found.Count == 0) return "CPUID shows neither AVX512-BF16 nor AMX-BF16";
-        return string.Join(" + ", found) + (f.Avx512Enabled ? " (CPUID)" : " in CPUID, but the OS has not enabled AVX-512 state");
+        if (!f.Avx512Enabled) return string.Join(" + ", found) + " in CPUID, but the OS has not enabled AVX-512 state";
+        return $"{string.Join(" + ", found)} (CPUID); a bf16 matmul runs at {MeasuredSpeedup:F2}× fp32 here";
     }
 }

@@ -20,6 +20,31 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void Bench_json_puts_the_figures_on_standard_output_and_the_text_on_standard_error()
+    {
+        var (code, output, error) = CliHarness.Run("bench", "data", "--dataset", "fashion-mnist-embedded", "--limit", "200",
+            "--epochs", "2", "--batch-size", "100", "--augment", "none", "--json");
+        Assert.True(code == 0, error);
+        using var document = System.Text.Json.JsonDocument.Parse(output);   // nothing but the JSON on standard output
+        var root = document.RootElement;
+        Assert.Equal("data", root.GetProperty("bench").GetString());
+        var epochs = root.GetProperty("figures").GetProperty("epochs").EnumerateArray().ToArray();
+        Assert.Equal([0, 1], epochs.Select(e => e.GetProperty("epoch").GetInt32()));
+        Assert.All(epochs, e => Assert.Equal(200, e.GetProperty("images").GetInt64()));
+        Assert.All(epochs, e => Assert.True(e.GetProperty("images_per_s").GetDouble() > 0));
+        Assert.Contains("epoch 1: 200 images", error);
+
+        (code, output, error) = CliHarness.Run("bench", "train", "--method", "ce", "--batch-size", "8", "--steps", "1", "--json");
+        Assert.True(code == 0, error);
+        using var train = System.Text.Json.JsonDocument.Parse(output);
+        var figures = train.RootElement.GetProperty("figures");
+        Assert.Equal("ce", figures.GetProperty("method").GetString());
+        Assert.Equal(8, figures.GetProperty("batch").GetInt32());
+        Assert.True(figures.GetProperty("images_per_s").GetDouble() > 0);
+        Assert.True(figures.GetProperty("peak_rss_mib").GetDouble() > 0);
+    }
+
+    [Fact]
     public void Bench_lists_every_benchmark()
     {
         var (code, output, _) = CliHarness.Run("bench", "--help");

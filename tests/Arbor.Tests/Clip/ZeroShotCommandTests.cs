@@ -41,10 +41,8 @@ public class ZeroShotCommandTests
             }
         }
         var run = dir.File("run");
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(["zeroshot", "--clip", clip, "--dataset", data, "--split", "train", "--out", run, "--marginalize"], output, error);
-        Assert.True(code == 0, error.ToString());
+        var (code, _, error) = CliHarness.Run("zeroshot", "--clip", clip, "--dataset", data, "--split", "train", "--out", run, "--marginalize");
+        Assert.True(code == 0, error);
         var report = MetricsReport.Read(Path.Combine(run, "metrics.json"));
         Assert.Equal("zeroshot", report.Method);
         Assert.Equal(2, report.Levels.Count);
@@ -80,9 +78,8 @@ public class ZeroShotCommandTests
         Assert.Equal("zeroshot", System.Text.Json.JsonDocument.Parse(trained.Out).RootElement.GetProperty("method").GetString());
         Assert.Equal(0, CliHarness.Run("predict", "--run", dir.File("trained"), image).Code);
 
-        error = new StringWriter();
-        code = ArborCli.Run(["zeroshot", "--clip", clip, "--dataset", data, "--split", "train", "--out", run], new StringWriter(), error);
+        (code, _, error) = CliHarness.Run("zeroshot", "--clip", clip, "--dataset", data, "--split", "train", "--out", run);
         Assert.Equal(2, code);
-        Assert.Contains("--force", error.ToString());
+        Assert.Contains("--force", error);
     }
 }

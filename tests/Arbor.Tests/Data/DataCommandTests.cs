@@ -5,13 +5,7 @@ namespace Arbor.Tests.Data;
 
 public class DataCommandTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = ArborCli.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void InfoShowsSplitsLevelsAndEmbeddedSource()
@@ -113,6 +107,33 @@ public class DataCommandTests
         Assert.Equal(2, Run("data", "preview", "fashion-mnist-embedded", "--out", tmp.File("x.png"), "--split", "nope").Code);
         Assert.False(File.Exists(tmp.File("x.png")));
     }
+
+    [Fact]
+    public void PreviewJsonNamesEachTilesLabelPath()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var png = tmp.File("grid.png");
+        var (code, output, err) = Run("data", "preview", "fashion-mnist-embedded", "--out", png, "--count", "5", "--split", "test", "--json");
+        Assert.True(code == 0, err);
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        var root = document.RootElement;
+        Assert.Equal(Path.GetFullPath(png), root.GetProperty("file").GetString());
+        Assert.Equal("test", root.GetProperty("split").GetString());
+        var tiles = root.GetProperty("tiles").EnumerateArray().ToArray();
+        Assert.Equal(5, tiles.Length);
+        var indices = tiles.Select(t => t.GetProperty("index").GetInt32()).ToArray();
+        Assert.Equal(indices.Order(), indices);
+        // Each path is group > type > item of the built-in Fashion-MNIST hierarchy, as the test split labels that image.
+        var hierarchy = Arbor.Hierarchy.BuiltInHierarchies.FashionMnist();
+        var test = Arbor.Data.DatasetCatalog.Open("fashion-mnist-embedded").Test;
+        foreach (var tile in tiles)
+        {
+            var path = tile.GetProperty("path").EnumerateArray().Select(e => e.GetString()).ToArray();
+            Assert.Equal(3, path.Length);
+            var leaf = hierarchy.Node(3, test.LeafOf(tile.GetProperty("index").GetInt32()));
+            Assert.Equal(leaf.Name, path[2]);
+        }
+    }
 }
 
 public class DataCommandManifestTests
@@ -130,14 +151,13 @@ public class DataCommandManifestTests
             }
         File.WriteAllLines(tmp.File("m.csv"), rows);
         File.WriteAllText(tmp.File("h.json"), """{"levels":["coarse","fine"],"tree":{"animal":["cat","dog"],"vehicle":["car","bus"]}}""");
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = ArborCli.Run(new[] { "data", "info", tmp.File("m.csv"), "--hierarchy", tmp.File("h.json") }, o, e);
-        Assert.True(code == 0, e.ToString());
-        Assert.Contains("image size: varies", o.ToString());
-        Assert.Matches(@"test\s+4\s", o.ToString());
+        var (code, output, error) = CliHarness.Run("data", "info", tmp.File("m.csv"), "--hierarchy", tmp.File("h.json"));
+        Assert.True(code == 0, error);
+        Assert.Contains("image size: varies", output);
+        Assert.Matches(@"test\s+4\s", output);
         // Without a hierarchy a manifest is an error naming it.
-        Assert.Equal(2, ArborCli.Run(new[] { "data", "info", tmp.File("m.csv") }, new StringWriter(), e));
-        Assert.Contains("m.csv", e.ToString());
+        (code, _, error) = CliHarness.Run("data", "info", tmp.File("m.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("m.csv", error);
     }
 }

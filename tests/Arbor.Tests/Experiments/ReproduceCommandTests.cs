@@ -65,6 +65,36 @@ public sealed class ReproduceCommandTests : IDisposable
         Assert.False(Directory.Exists(run));
     }
 
+    [Theory]
+    [InlineData("imagenet-a", "hgclip", null)]
+    [InlineData("imagenet-v2", "coop", null)]
+    [InlineData("living-17", "coop", null)]
+    [InlineData("sun397", "hgclip", null)]
+    // BREEDS tests on subclasses absent from training by design; HGCLIP's prototypes need images of every class.
+    [InlineData("living-17", "hgclip", "warning: 4 class(es) have no training image")]
+    public void TheDryRunReadsImageNetItsShiftedSetsBreedsAndSun397(string dataset, string method, string? warning)
+    {
+        var (root, clip, splits) = Layout(dataset, r =>
+        {
+            if (dataset == "living-17") return BreedsTests.Layout(r);
+            if (dataset == "sun397") return BenchmarkLayouts.Sun397(r);
+            BenchmarkLayouts.ImageNet(r);
+            BenchmarkLayouts.ImageNetShifts(r);
+            return r;
+        });
+        var (code, stdout, err) = Arbor("reproduce", "hgclip", "--dataset", dataset, "--clip", clip, "--data-root", root,
+            "--method", method, "--dry-run", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains($"images: train {splits.Train.Count:N0}, validation {splits.Validation.Count:N0} (selects the best epoch), " +
+                        $"test {splits.Test.Count:N0}", stdout);
+        var h = splits.Hierarchy;
+        for (int level = 1; level <= h.Depth; level++)
+            Assert.Contains($"level {level} {h.LevelNames[level - 1]}: {h.ClassesAt(level)} classes", stdout);
+        Assert.Matches(@"estimated time: \d+ (s|min|h)", stdout);
+        if (warning is null) Assert.DoesNotContain("warning:", stdout);
+        else Assert.Contains(warning, stdout);
+    }
+
     [Fact]
     public void AMissingDatasetAnUnknownOneAndAMethodOutsideTheTableAreBadInput()
     {

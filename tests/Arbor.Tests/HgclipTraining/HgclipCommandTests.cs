@@ -37,13 +37,7 @@ public sealed class HgclipCommandTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    (int Code, string Out, string Err) Arbor(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    static (int Code, string Out, string Err) Arbor(params string[] args) => CliHarness.Run(args);
 
     string[] Train(string method, string run, params string[] extra) =>
         new[] { "train", "-m", method, "-d", _data, "--clip", _clipDir, "--epochs", "1", "--batch", "8", "--probe-epochs", "2",

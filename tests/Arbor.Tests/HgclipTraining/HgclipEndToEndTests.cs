@@ -71,11 +71,9 @@ public sealed class HgclipEndToEndTests : IDisposable
 
         var png = _tmp.File("bag.png");
         DataFixtures.WritePng(png, 28, 28, new SKColor(200, 200, 200), new SKColor(20, 20, 20));
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = ArborCli.Run(["predict", "--run", dir, "--json", png], output, error);
-        Assert.True(code == 0, error.ToString());
-        using var predictions = JsonDocument.Parse(output.ToString());
+        var (code, output, error) = CliHarness.Run("predict", "--run", dir, "--json", png);
+        Assert.True(code == 0, error);
+        using var predictions = JsonDocument.Parse(output);
         var levels = predictions.RootElement[0].GetProperty("levels").EnumerateArray().ToArray();
         Assert.Equal(3, levels.Length);
         var hierarchy = BuiltInHierarchies.FashionMnist();

@@ -31,12 +31,10 @@ public sealed class DualEncoderCommandTests : IDisposable
 
     (int Code, string Out, string Err) Arbor(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
         // Encodings are cached under ARBOR_DATA: keep them in the test's folder.
         var previous = Environment.GetEnvironmentVariable("ARBOR_DATA");
         Environment.SetEnvironmentVariable("ARBOR_DATA", _tmp.File("cache"));
-        try { return (ArborCli.Run(args, output, error), output.ToString(), error.ToString()); }
+        try { return CliHarness.Run(args); }
         finally { Environment.SetEnvironmentVariable("ARBOR_DATA", previous); }
     }
 

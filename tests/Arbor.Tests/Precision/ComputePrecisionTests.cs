@@ -24,10 +24,24 @@ public class ComputePrecisionTests
     public void AutoSaysWhatItChoseAndWhy()
     {
         var without = ComputePrecision.Resolve("auto", null, false, "test CPU");
-        Assert.Equal("precision fp32 (auto: the CPU has no native bf16: test CPU)", without.ToString());
+        Assert.Equal("precision fp32 (auto: bf16 would not be faster on this CPU: test CPU)", without.ToString());
         var with = ComputePrecision.Resolve("auto", null, true, "test CPU");
-        Assert.Equal("precision bf16 (auto: the CPU runs bf16 natively: test CPU)", with.ToString());
-        Assert.Contains("emulates", ComputePrecision.Resolve("bf16", null, false, "test CPU").Reason);
+        Assert.Equal("precision bf16 (auto: bf16 is faster than fp32 on this CPU: test CPU)", with.ToString());
+        Assert.Contains("slower than fp32", ComputePrecision.Resolve("bf16", null, false, "test CPU").Reason);
+    }
+
+    [Fact]
+    public void AutoNeedsTheInstructionsAndAMeasuredSpeedup()
+    {
+        if (Environment.GetEnvironmentVariable(ComputePrecision.OverrideVariable) is { Length: > 0 }) return;
+        var f = CpuBf16.Detect();
+        bool instructions = f.Avx512Enabled && (f.Avx512Bf16 || f.AmxBf16);
+        double speedup = CpuBf16.MeasuredSpeedup;
+        Assert.True(double.IsFinite(speedup) && speedup > 0.01 && speedup < 100, $"speedup {speedup}");
+        Assert.Equal(instructions && speedup >= CpuBf16.RequiredSpeedup, CpuBf16.Native);
+        var auto = ComputePrecision.Resolve("auto");
+        Assert.Equal(CpuBf16.Native ? Arbor.Training.Precision.Bf16 : Arbor.Training.Precision.Fp32, auto.Precision);
+        if (instructions) Assert.Contains($"{speedup:F2}× fp32", auto.Reason);   // says what it measured
     }
 
     [Fact]

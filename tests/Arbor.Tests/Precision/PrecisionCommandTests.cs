@@ -31,7 +31,7 @@ public class PrecisionCommandTests
         using var dir = TestPaths.NewTempFolder();
         var (code, _, err) = Embed(dir.File("auto.safetensors"), "auto", cpuBf16: "0");
         Assert.True(code == 0, err);
-        Assert.Contains("precision fp32 (auto: the CPU has no native bf16: ARBOR_CPU_BF16=0)", err);
+        Assert.Contains("precision fp32 (auto: bf16 would not be faster on this CPU: ARBOR_CPU_BF16=0)", err);
         Assert.True(Embed(dir.File("fp32.safetensors"), "fp32").Code == 0);
         using var scope = NewDisposeScope();
         using var auto = SafeTensors.Read(dir.File("auto.safetensors"));
@@ -46,7 +46,7 @@ public class PrecisionCommandTests
         using var dir = TestPaths.NewTempFolder();
         var (code, _, err) = Embed(dir.File("auto.safetensors"), "auto", cpuBf16: "1");
         Assert.True(code == 0, err);
-        Assert.Contains("precision bf16 (auto: the CPU runs bf16 natively: ARBOR_CPU_BF16=1)", err);
+        Assert.Contains("precision bf16 (auto: bf16 is faster than fp32 on this CPU: ARBOR_CPU_BF16=1)", err);
         using var scope = NewDisposeScope();
         using var bf16 = SafeTensors.Read(dir.File("auto.safetensors"));
         using var expected = SafeTensors.Read(TestPaths.Fixture("clip-tiny", "expected.safetensors"));

@@ -84,7 +84,7 @@ public sealed class PromptBaselineTests : IDisposable
     }
 
     [Fact]
-    public void KgCoOpAddsLambdaTimesTheMeanSquaredDistanceToTheHandCraftedFeaturesWhichStartsAtZero()
+    public void KgCoOpAddsLambdaTimesOneMinusTheMeanCosineToTheHandCraftedFeaturesWhichStartsAtZero()
     {
         using var scope = NewDisposeScope();
         manual_seed(2);
@@ -100,10 +100,14 @@ public sealed class PromptBaselineTests : IDisposable
         model.TextPrompt.Context.add_(randn(4, 48) * 0.5);
         var output = model.Forward(images);
         Assert.True(MaxDiff(output.Text, model.FrozenTextFeatures) > 1e-3);
-        double distance = 0;
+        // The authors' code: 1 − mean cosine (not the paper's squared distance, which is twice it on unit vectors).
+        double cosines = 0;
         for (int n = 0; n < _hierarchy.Nodes.Count; n++)
-            distance += (output.Text[n] - model.FrozenTextFeatures[n]).pow(2).sum().item<float>();
-        double expected = new HgclipLoss(_hierarchy).Compute(output.Logits, leaves).item<float>() + 8.0 * distance / _hierarchy.Nodes.Count;
+        {
+            var (a, b) = (output.Text[n], model.FrozenTextFeatures[n]);
+            cosines += (a * b).sum().item<float>() / (a.norm().item<float>() * b.norm().item<float>());
+        }
+        double expected = new HgclipLoss(_hierarchy).Compute(output.Logits, leaves).item<float>() + 8.0 * (1 - cosines / _hierarchy.Nodes.Count);
         Assert.Equal(expected, loss.Compute(images, leaves).item<float>(), 4);
     }
 

@@ -49,16 +49,8 @@ internal static class ModelNetOff
         var xyz = new float[(long)files.Count * 3 * points];
         ParallelReads.For(files.Count, i =>
         {
-            var mesh = OffMesh.Read(files[i].Path);
             var random = new Random(BatchLoader.MixSeed(split == "train" ? 0 : 1, files[i].Class, i));
-            var cloud = mesh.SamplePoints(points, random) ?? throw new DatasetException("the mesh has no area (every face degenerate)", files[i].Path);
-            for (int p = 0; p < points; p++)
-            {
-                float y = cloud[3 * p + 1];
-                cloud[3 * p + 1] = cloud[3 * p + 2];
-                cloud[3 * p + 2] = -y;
-            }
-            PointArrays.NormalizeToUnitSphere(cloud);
+            var cloud = OffMesh.SampleCloud(files[i].Path, points, random);
             cloud.CopyTo(xyz, (long)i * 3 * points);
         });
         try

@@ -10,6 +10,24 @@ namespace Arbor.Data.Points;
 /// </summary>
 public static class OffMesh
 {
+    /// <summary>
+    /// The mesh in <paramref name="path"/> as a ModelNet cloud: <paramref name="points"/> points sampled uniformly by area
+    /// with <paramref name="random"/>, turned from ModelNet's z-up to y-up ((x, y, z) → (x, z, −y)), centred and scaled into
+    /// the unit sphere. The one path both the ModelNet mesh reader and single-file prediction take.
+    /// </summary>
+    public static float[] SampleCloud(string path, int points, Random random)
+    {
+        var cloud = Read(path).SamplePoints(points, random) ?? throw new DatasetException("the mesh has no area (every face degenerate)", path);
+        for (int p = 0; p < points; p++)
+        {
+            float y = cloud[3 * p + 1];
+            cloud[3 * p + 1] = cloud[3 * p + 2];
+            cloud[3 * p + 2] = -y;
+        }
+        PointArrays.NormalizeToUnitSphere(cloud);
+        return cloud;
+    }
+
     public static TriangleMesh Read(string path)
     {
         var info = new FileInfo(path);

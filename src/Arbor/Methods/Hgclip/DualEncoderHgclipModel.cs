@@ -119,14 +119,7 @@ public sealed class DualEncoderHgclipModel : nn.Module, IHierarchicalModel
     public void UseCache(FrozenEncodingCache cache) => _towers.Cache = cache;
 
     /// <summary>Copies prototypes [N, image width] (frozen tower features averaged per node) into the model's buffer.</summary>
-    public void SetPrototypes(Tensor values)
-    {
-        if (prototypes is null) throw new InvalidOperationException("this model has no visual graph, so no prototypes");
-        if (!values.shape.SequenceEqual(prototypes.shape))
-            throw new ArgumentException($"prototypes must be [{string.Join(", ", prototypes.shape)}], got [{string.Join(", ", values.shape)}]");
-        using var _ = no_grad();
-        prototypes.copy_(values);
-    }
+    public void SetPrototypes(Tensor values) => PrototypeBuffer.Fill(prototypes, values);
 
     /// <summary>The image tower's features and (when the head needs them) tokens, from the cache when the tower is frozen.</summary>
     public ImageEncoding Encode(Tensor images)

@@ -133,14 +133,7 @@ public sealed class HgclipModel : nn.Module, IHierarchicalModel
     public IReadOnlyList<Parameter> TrainableParameters => parameters().Where(q => q.requires_grad).ToArray();
 
     /// <summary>Copies computed prototypes [N, P] into the model's buffer.</summary>
-    public void SetPrototypes(Tensor values)
-    {
-        if (prototypes is null) throw new InvalidOperationException("this model has no visual graph, so no prototypes");
-        if (!values.shape.SequenceEqual(prototypes.shape))
-            throw new ArgumentException($"prototypes must be [{string.Join(", ", prototypes.shape)}], got [{string.Join(", ", values.shape)}]");
-        using var _ = no_grad();
-        prototypes.copy_(values);
-    }
+    public void SetPrototypes(Tensor values) => PrototypeBuffer.Fill(prototypes, values);
 
     /// <summary>Text features of every node [N, P]: prompted (one batched text-tower pass), or the frozen ones.</summary>
     public Tensor NodeTextFeatures() =>

@@ -127,6 +127,71 @@ internal static class BenchmarkLayouts
         return dir;
     }
 
+    /// <summary>The ImageNet classes of the miniature: tench (0, not one of HGCLIP's 314), dalmatian (251), tiger (292),
+    /// cheetah (293) and the crane machine (517, not in the 314).</summary>
+    public static readonly string[] ImageNetWnids = { "n01440764", "n02110341", "n02129604", "n02130308", "n03126707" };
+
+    /// <summary>ImageNet/ as torchvision sorts it: train/&lt;wnid&gt;/ three images each, val/&lt;wnid&gt;/ one each.</summary>
+    public static string ImageNet(string root)
+    {
+        var dir = Path.Combine(root, "ImageNet");
+        foreach (var wnid in ImageNetWnids)
+        {
+            for (int i = 1; i <= 3; i++) Image(Path.Combine(dir, "train", wnid, $"{wnid}_{i}.JPEG"));
+            Image(Path.Combine(dir, "val", wnid, $"ILSVRC2012_val_{Array.IndexOf(ImageNetWnids, wnid) + 1:D8}.JPEG"));
+        }
+        return dir;
+    }
+
+    /// <summary>The Kaggle download: ILSVRC/Data/CLS-LOC/{train/&lt;wnid&gt;/, val/*.JPEG} and LOC_val_solution.csv at the top.</summary>
+    public static string ImageNetKaggle(string root)
+    {
+        var top = Path.Combine(root, "imagenet-kaggle");
+        var dir = Path.Combine(top, "ILSVRC", "Data", "CLS-LOC");
+        var rows = new List<string> { "ImageId,PredictionString" };
+        for (int c = 0; c < ImageNetWnids.Length; c++)
+        {
+            var wnid = ImageNetWnids[c];
+            for (int i = 1; i <= 2; i++) Image(Path.Combine(dir, "train", wnid, $"{wnid}_{i}.JPEG"));
+            var id = $"ILSVRC2012_val_{c + 1:D8}";
+            Image(Path.Combine(dir, "val", id + ".JPEG"));
+            rows.Add($"{id},{wnid} 10 20 200 180 {wnid} 5 5 40 40 ");
+        }
+        Text(Path.Combine(top, "LOC_val_solution.csv"), rows.ToArray());
+        Text(Path.Combine(top, "LOC_synset_mapping.txt"), "n01440764 tench, Tinca tinca");
+        return top;
+    }
+
+    /// <summary>The four shifted sets in HGCLIP's data/ layout, each with two images per class folder.</summary>
+    public static void ImageNetShifts(string root)
+    {
+        void Classes(string dir, string ext, params string[] folders)
+        {
+            foreach (var folder in folders)
+                for (int i = 1; i <= 2; i++) Image(Path.Combine(dir, folder, $"{folder}_{i}.{ext}"));
+        }
+        Classes(Path.Combine(root, "imagenetv2", "imagenetv2-matched-frequency-format-val"), "jpeg", "0", "251", "292");
+        Classes(Path.Combine(root, "imagenet-sketch", "sketch"), "JPEG", "n01440764", "n02110341");
+        Classes(Path.Combine(root, "imagenet-adversarial", "imagenet-a"), "jpg", "n02129604", "n02130308");
+        Text(Path.Combine(root, "imagenet-adversarial", "imagenet-a", "README.txt"), "ImageNet-A: 200 classes");
+        Classes(Path.Combine(root, "imagenet-rendition", "imagenet-r"), "jpg", "n02110341", "n02129604", "n02130308");
+    }
+
+    /// <summary>SUN397/ with three scenes (one with a place sub-folder), ClassName.txt and partition 1 (partition 2 a decoy).</summary>
+    public static string Sun397(string root)
+    {
+        var dir = Path.Combine(root, "SUN397");
+        string[] train = { "/a/abbey/sun_aaa.jpg", "/a/abbey/sun_aab.jpg", "/a/apartment_building/outdoor/sun_baa.jpg",
+            "/a/apartment_building/outdoor/sun_bab.jpg", "/b/balcony/interior/sun_caa.jpg", "/b/balcony/interior/sun_cab.jpg" };
+        string[] test = { "/a/abbey/sun_aac.jpg", "/a/apartment_building/outdoor/sun_bac.jpg", "/b/balcony/interior/sun_cac.jpg" };
+        foreach (var f in train.Concat(test)) Image(Path.Combine(dir, f.TrimStart('/')));
+        Text(Path.Combine(dir, "ClassName.txt"), "/a/abbey", "/a/apartment_building/outdoor", "/b/balcony/interior");
+        Text(Path.Combine(dir, "Training_01.txt"), train);
+        Text(Path.Combine(dir, "Testing_01.txt"), test);
+        Text(Path.Combine(dir, "Training_02.txt"), test);
+        return dir;
+    }
+
     /// <summary>A copy of a committed fixture folder (tests/fixtures/benchmarks/NAME) under <paramref name="root"/>.</summary>
     public static string Committed(string root, string name)
     {

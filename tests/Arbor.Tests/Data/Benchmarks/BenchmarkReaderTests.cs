@@ -163,6 +163,42 @@ public class BenchmarkReaderTests
     }
 
     [Fact]
+    public void Sun397ReadsPartitionOneWithSceneNamesFromClassNameTxt()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        BenchmarkLayouts.Sun397(temp.Path);
+        var splits = Open("sun397", temp.Path);
+        Assert.Equal(new[] { "scene" }, splits.Hierarchy.LevelNames);
+        Assert.Equal(new[] { 3 }, splits.Hierarchy.ClassCounts);
+        Assert.Equal((6, 3), (splits.Train.Count + splits.Validation.Count, splits.Test.Count));
+        Assert.Equal(new[] { "apartment building outdoor" }, PathOf(splits.Test, IndexOf(splits.Test, "a/apartment_building/outdoor/sun_bac.jpg")));
+        Assert.Equal(new[] { "balcony interior" }, PathOf(splits.Test, IndexOf(splits.Test, "b/balcony/interior/sun_cac.jpg")));
+        Assert.Contains("official partition 1", splits.Description);
+
+        // A deeper hierarchy given by the user, its leaves named as ClassName.txt does.
+        var tree = Arbor.Hierarchy.ClassHierarchy.FromLeafPaths("sun-3", new[] { "place", "scene" }, new[]
+        {
+            new[] { "indoor", "/b/balcony/interior" }, new[] { "outdoor man-made", "/a/abbey" }, new[] { "outdoor man-made", "/a/apartment_building/outdoor" },
+        });
+        var deep = BenchmarkCatalog.Get("sun397").Open(temp.Path, Options with { Hierarchy = tree });
+        Assert.Equal(new[] { "indoor", "/b/balcony/interior" }, PathOf(deep.Test, IndexOf(deep.Test, "b/balcony/interior/sun_cac.jpg")));
+    }
+
+    [Fact]
+    public void Sun397RejectsAnUnlistedClassAndABadClassPathNamingTheLine()
+    {
+        using var temp = TestPaths.NewTempFolder();
+        var dir = BenchmarkLayouts.Sun397(temp.Path);
+        File.AppendAllText(Path.Combine(dir, "Testing_01.txt"), "/c/canyon/sun_x.jpg\n");
+        var e = Assert.Throws<DatasetException>(() => Open("sun397", temp.Path));
+        Assert.Contains("Testing_01.txt:4: class '/c/canyon' is not listed in ClassName.txt", e.Message);
+
+        File.AppendAllText(Path.Combine(dir, "ClassName.txt"), "canyon\n");
+        e = Assert.Throws<DatasetException>(() => Open("sun397", temp.Path));
+        Assert.Contains("ClassName.txt:4: expected a class path like '/a/abbey', found 'canyon'", e.Message);
+    }
+
+    [Fact]
     public void EuroSatSplitsCamelCaseClassNames()
     {
         using var temp = TestPaths.NewTempFolder();

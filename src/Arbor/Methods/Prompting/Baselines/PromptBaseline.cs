@@ -30,7 +30,8 @@ public sealed record PromptBaselineOptions
     /// <summary>The hand-crafted prompt whose frozen features KgCoOp and PromptSRC regularise towards.</summary>
     public string FrozenTemplate { get; init; } = "a photo of a {name}.";
 
-    /// <summary>KgCoOp's λ: weight of the mean squared distance of prompted to hand-crafted text features (8.0).</summary>
+    /// <summary>KgCoOp's λ: weight of 1 − mean cosine of prompted to hand-crafted text features (8.0, as the authors'
+    /// scripts/run.sh and xd_train.sh pass TRAINER.COOP.W 8.0).</summary>
     public double KnowledgeWeight { get; init; } = 8.0;
 
     /// <summary>PromptSRC: weight of the L1 distance of prompted to frozen text features (25).</summary>

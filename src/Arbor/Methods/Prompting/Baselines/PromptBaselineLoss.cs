@@ -11,7 +11,9 @@ namespace Arbor.Methods.Prompting.Baselines;
 /// The training loss of a prompt baseline: HGCLIP's per-level cross-entropy (<see cref="HgclipLoss"/>, so every row of
 /// the table is trained on the same targets) plus the method's own regulariser:
 /// <list type="bullet">
-/// <item>KgCoOp: λ · (1/N) Σₙ ‖t̂ₙ − t̂ₙ⁰‖² — prompted vs. hand-crafted unit text features of every node.</item>
+/// <item>KgCoOp: λ · (1 − (1/N) Σₙ cos(t̂ₙ, t̂ₙ⁰)) — prompted vs. hand-crafted text features of every node, the form of the
+/// authors' code (htyao89/KgCoOp, trainers/kgcoop.py), for which their scripts set λ = 8. The paper writes ‖t̂ − t̂⁰‖²,
+/// twice this on unit vectors, so λ = 8 on that form would pull twice as hard as the published runs did.</item>
 /// <item>PromptSRC: 25 · L1(t̂, t̂⁰) + 10 · L1(v̂, v̂⁰) + 1 · KL(softmax(z⁰) ‖ softmax(z)) per level, averaged over levels —
 /// v̂⁰ the frozen CLIP's unit image features and z⁰ its zero-shot logits on the template's features.</item>
 /// <item>CoCoOp and MaPLe: none.</item>
@@ -31,7 +33,7 @@ public sealed class PromptBaselineLoss(PromptBaselineModel model)
         switch (model.Method)
         {
             case PromptBaseline.KgCoOp:
-                loss = loss + options.KnowledgeWeight * (output.Text - model.FrozenTextFeatures).pow(2).sum(-1).mean();
+                loss = loss + options.KnowledgeWeight * (1.0 - nn.functional.cosine_similarity(output.Text, model.FrozenTextFeatures, dim: 1, eps: 1e-7).mean());
                 break;
             case PromptBaseline.PromptSRC:
                 var frozenImage = model.FrozenImageFeatures(images);
