@@ -241,8 +241,8 @@ public sealed class TrainRun
         var task = new ContrastiveTask(model, refitSample);
         trainer.Fit(task, train, _ =>
         {
-            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features", device);
-            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features", device);
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features", device, trainer.Group);
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features", device, trainer.Group);
             return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
         var group = trainer.Group;
@@ -250,8 +250,8 @@ public sealed class TrainRun
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
-        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features", device);
-        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features", device);
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features", device, group);
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features", device, group);
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");

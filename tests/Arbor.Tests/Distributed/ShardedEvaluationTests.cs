@@ -8,7 +8,8 @@ namespace Arbor.Tests.Distributed;
 
 /// <summary>
 /// Evaluation split over ranks (every K-th batch each, counts all-reduced) gives every rank exactly the metrics one process
-/// computes — also when the batches do not divide evenly, or a rank gets no batch at all.
+/// computes, and frozen features extracted in shards and gathered are the single-process features in order — also when the
+/// batches do not divide evenly, or a rank gets no batch at all.
 /// </summary>
 [Collection(ProcessWideStateCollection.Name)]
 public class ShardedEvaluationTests
@@ -50,6 +51,29 @@ public class ShardedEvaluationTests
         Assert.Equal(Images, single.Samples);
         var sharded = ThreadedProcessGroup.Run(ranks, g => Describe(Evaluator.Evaluate(classify, Loader(), hierarchy, decoding, group: g)));
         Assert.All(sharded, s => Assert.Equal(Describe(single), s));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]   // 7 batches: rank 7 embeds none and still ends with the whole set
+    public void FeaturesGatheredFromRanksAreTheSingleProcessFeaturesInOrder(int ranks)
+    {
+        var w = randn(new long[] { Side * Side, 5 }, generator: new Generator(seed: 6)).DetachFromDisposeScope();
+        Func<Tensor, Tensor> embed = x => x.flatten(1).matmul(w);
+        using var single = FeatureSet.Extract(Loader(), embed);
+        var expected = (single.Features.data<float>().ToArray(), single.Leaves.data<long>().ToArray());
+        var gathered = ThreadedProcessGroup.Run(ranks, g =>
+        {
+            using var set = FeatureSet.Extract(Loader(), embed, group: g);
+            return (set.Features.data<float>().ToArray(), set.Leaves.data<long>().ToArray());
+        });
+        Assert.Equal(Images * 5, expected.Item1.Length);
+        Assert.All(gathered, r =>
+        {
+            Assert.Equal(expected.Item1, r.Item1);
+            Assert.Equal(expected.Item2, r.Item2);
+        });
     }
 
     [Fact]
