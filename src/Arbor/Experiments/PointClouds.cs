@@ -16,12 +16,21 @@ public static class PointClouds
     /// (PointNet's Adam recipe) instead of the image methods' SGD at 0.1, which made PointNet's loss climb to ~18 in its
     /// first epoch on the shape set before recovering (docs/points.md). Options the user gave are kept.
     /// </summary>
+    /// <remarks>
+    /// DGCNN's batch defaults to 32 (its own recipe) instead of the methods' 128 / 256: its EdgeConv activations make a
+    /// step at 1,024 points × 32 peak at 7.2 GB (14 GB estimated for two contrastive views), so 256 would need on the order
+    /// of 110 GB (docs/points.md, "Memory and throughput").
+    /// </remarks>
     public static RunConfig ApplyTrainingDefaults(RunConfig c)
     {
         bool clouds = c.Backbone is null ? IsPointDataset(c.Dataset) : Backbones.IsPointBackbone(c.Backbone);
         if (!clouds || MethodCatalog.Get(c.Method).Family == MethodFamily.VisionLanguage) return c;
+        if (c.BatchSize is null && c.Backbone?.Trim().ToLowerInvariant() == "dgcnn") c = c with { BatchSize = DgcnnBatch };
         return c.Optimizer is null && c.LearningRate is null ? c with { Optimizer = "adamw", LearningRate = 1e-3 } : c;
     }
+
+    /// <summary>DGCNN's default batch (its classification recipe; bounded by memory, see ApplyTrainingDefaults).</summary>
+    public const int DgcnnBatch = 32;
 
     /// <summary>
     /// True when the run's data are point clouds. A point backbone (pointnet, dgcnn) on images, or an image backbone on

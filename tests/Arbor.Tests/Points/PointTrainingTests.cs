@@ -28,6 +28,17 @@ public class PointTrainingTests
     }
 
     [Fact]
+    public void DgcnnDefaultsToBatch32AndTheOtherDefaultsStay()
+    {
+        // DGCNN at the contrastive default of 256 would need ~110 GB; its own recipe's 32 peaks at 7.2 GB (docs/points.md).
+        Assert.Equal(32, TrainRun.Resolve(new RunConfig { Method = "hmlc", Dataset = "shapes", Backbone = "dgcnn" }).BatchSize);
+        Assert.Equal(32, TrainRun.Resolve(new RunConfig { Method = "ce", Dataset = "shapes", Backbone = "DGCNN" }).BatchSize);
+        Assert.Equal(8, TrainRun.Resolve(new RunConfig { Method = "hmlc", Dataset = "shapes", Backbone = "dgcnn", BatchSize = 8 }).BatchSize);
+        Assert.Equal(256, TrainRun.Resolve(new RunConfig { Method = "hmlc", Dataset = "shapes", Backbone = "pointnet" }).BatchSize);
+        Assert.Equal(128, TrainRun.Resolve(new RunConfig { Method = "ce", Dataset = "shapes" }).BatchSize);
+    }
+
+    [Fact]
     public void MismatchedBackbonesAreRefusedBeforeTheRunFolderExists()
     {
         using var tmp = TestPaths.NewTempFolder();

@@ -71,7 +71,7 @@ public static class PointCloudFile
         }
         if (row == 0) throw new DatasetException("no x,y,z rows (only blank lines)", path);
         if (row < points)
-            throw new DatasetException($"{row} points, fewer than the {points} the model takes per cloud (rows are not repeated to pad)", path);
+            throw new DatasetException($"{row} point{(row == 1 ? "" : "s")}, fewer than the {points} the model takes per cloud (rows are not repeated to pad)", path);
         return xyz;
     }
 }
