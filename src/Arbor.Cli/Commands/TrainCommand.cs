@@ -44,6 +44,7 @@ internal static class TrainCommand
         var json = SharedOptions.Json("Print the test metrics as JSON (metrics.json) instead of a table");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint (same options; --epochs may be raised)" };
         var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files into <out>/tensorboard" };
+        var logSteps = new Option<bool>("--log-steps") { Description = "Also log every training step's loss (full precision) in <out>/train.log" };
         var imageSize = SharedOptions.ImageSize(SharedOptions.DatasetInputDefaults + "; pretrained towers take multiples of 32 from 64");
         var channels = SharedOptions.Channels(SharedOptions.DatasetChannelDefaults);
         var normalization = new Option<string?>("--normalization") { Description = "Input normalisation: data (mean/std of the training images; default for your own images) | imagenet | clip | fashion-mnist | cifar-100 | symmetric | none" };
@@ -57,7 +58,7 @@ internal static class TrainCommand
         {
             method, dataset, hierarchy, dataRoot, allowOutside, backbone, clip, clipPreprocess, imageEncoder, textEncoder, fineTuneImage, parts, epochs, batch, lr, optimizer,
             weightDecay, warmup, temperature, probeEpochs, valFraction, trainLimit, seed, threads, imageSize, channels, normalization,
-            resize, skipBad, decoding, output, force, resume, tensorBoard, json, device, precision, points, distributed,
+            resize, skipBad, decoding, output, force, resume, tensorBoard, logSteps, json, device, precision, points, distributed,
         };
         // Options with a default value: given only when on the command line (the others are given when set, i.e. non-null).
         var defaulted = new (Option Option, string Field)[]
@@ -118,7 +119,7 @@ internal static class TrainCommand
             {
                 return RunTraining(result, config, result.GetValue(output)!, result.GetValue(force), result.GetValue(resume),
                     DecodingNames.Parse(result.GetValue(decoding)!), given, result.GetValue(tensorBoard), result.GetValue(json),
-                    DeviceOption.Get(result, device), group);
+                    DeviceOption.Get(result, device), group, result.GetValue(logSteps));
             }
             catch (Exception e) when (group is { Size: > 1 })
             {
@@ -134,7 +135,7 @@ internal static class TrainCommand
     /// <summary>Runs training with progress on the terminal and a clean stop on Ctrl-C; prints the test table.</summary>
     internal static int RunTraining(ParseResult result, RunConfig config, string runDir, bool force, bool resume, Decoding decoding,
         IReadOnlyCollection<string>? givenOptions = null, bool tensorBoard = false, bool json = false, TorchSharp.torch.Device? device = null,
-        Arbor.Distributed.IProcessGroup? group = null)
+        Arbor.Distributed.IProcessGroup? group = null, bool logSteps = false)
     {
         var @out = CommandOutput.Out(result);
         using var cancel = new CancellationTokenSource();
@@ -145,7 +146,7 @@ internal static class TrainCommand
             var report = TrainRun.Run(config, runDir, new TrainRun.Options
             {
                 Force = force, Resume = resume, Decoding = decoding, Cancellation = cancel.Token, GivenOptions = givenOptions,
-                TensorBoard = tensorBoard, Device = device, CommandLine = CommandOutput.CommandLine(result),
+                TensorBoard = tensorBoard, LogSteps = logSteps, Device = device, CommandLine = CommandOutput.CommandLine(result),
                 Progress = CommandOutput.Progress(result), Group = group,
             });
             if (group is { Rank: > 0 }) return 0;   // rank 0 prints the results

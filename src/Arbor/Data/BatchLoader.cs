@@ -100,15 +100,24 @@ public sealed class BatchLoader : IEnumerable<Batch>
     /// The batches of <paramref name="epoch"/>. Stopping early (break, exception) cancels the prefetch thread and disposes
     /// batches it had prepared.
     /// </summary>
-    public IEnumerable<Batch> GetBatches(int epoch, CancellationToken cancellation = default)
+    public IEnumerable<Batch> GetBatches(int epoch, CancellationToken cancellation = default) =>
+        GetBatches(epoch, BatchShard.Whole, cancellation);
+
+    /// <summary>
+    /// The batches of <paramref name="epoch"/> that belong to <paramref name="shard"/> (batches b with
+    /// b mod Count = Index, each exactly as the whole epoch has it: same rows, same augmentation, same
+    /// <see cref="Batch.BatchIndex"/>) — what one rank of a data-parallel evaluation computes.
+    /// </summary>
+    public IEnumerable<Batch> GetBatches(int epoch, BatchShard shard, CancellationToken cancellation = default)
     {
-        var plan = PlanEpoch(epoch);
+        var all = PlanEpoch(epoch);
+        var mine = Enumerable.Range(0, all.Length).Where(shard.Owns).ToArray();
         if (Options.Prefetch <= 0)
         {
-            for (int b = 0; b < plan.Length; b++)
+            foreach (int b in mine)
             {
                 cancellation.ThrowIfCancellationRequested();
-                yield return LoadBatch(plan[b], epoch, b);
+                yield return LoadBatch(all[b], epoch, b);
             }
             yield break;
         }
@@ -120,9 +129,9 @@ public sealed class BatchLoader : IEnumerable<Batch>
             try
             {
                 if (Options.PrefetchTorchThreads is int threads) UseTorchThreadsOnThisThread(threads);
-                for (int b = 0; b < plan.Length; b++)
+                foreach (int b in mine)
                 {
-                    var batch = LoadBatch(plan[b], epoch, b);
+                    var batch = LoadBatch(all[b], epoch, b);
                     try { await queue.Writer.WriteAsync(batch, stop.Token); }
                     catch { batch.Dispose(); throw; }
                 }

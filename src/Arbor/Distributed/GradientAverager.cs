@@ -57,10 +57,12 @@ public sealed class GradientAverager
         var grads = _parameters.Select(p => p.grad).Where(g => g is not null && g.numel() > 0).Select(g => g!).ToArray();
         var buckets = PlanBuckets(grads.Select(g => g.numel()).ToArray(), Math.Max(1, BucketBytes / 4));
         if (buckets.Count == 0) return _group.SumOverRanks(loss) / _group.Size;
+        // float64 gradients (a model trained in double precision) travel as float64: the reduction must not round them.
+        var type = grads.Any(g => g.dtype == ScalarType.Float64) ? ScalarType.Float64 : ScalarType.Float32;
         for (int b = 0; b < buckets.Count; b++)
         {
-            var parts = buckets[b].Select(i => grads[i].flatten().to(ScalarType.Float32)).ToList();
-            if (b == 0) parts.Add(full(new long[] { 1 }, loss, ScalarType.Float32, device: grads[0].device));
+            var parts = buckets[b].Select(i => grads[i].flatten().to(type)).ToList();
+            if (b == 0) parts.Add(full(new long[] { 1 }, loss, type, device: grads[0].device));
             var flat = cat(parts.ToArray()).cpu().contiguous();
             _group.AllReduceSum(flat);
             flat.div_(_group.Size);
@@ -72,7 +74,7 @@ public sealed class GradientAverager
                     g.copy_(flat.narrow(0, offset, g.numel()).view_as(g));
                     offset += g.numel();
                 }
-            if (b == 0) loss = flat[offset].item<float>();
+            if (b == 0) loss = flat[offset].to(ScalarType.Float64).item<double>();
         }
         return loss;
     }

@@ -140,6 +140,35 @@ public sealed class MetricsAccumulator
         }
     }
 
+    /// <summary>
+    /// Replaces every count by its sum over the ranks of <paramref name="group"/> (one all-reduce of int64 counts), so
+    /// ranks that each added a part of a split compute the metrics of the whole split — exactly, since every metric is a
+    /// ratio of integer counts. Every rank must call it (with the same hierarchy and options).
+    /// </summary>
+    public void SumOverRanks(Distributed.IProcessGroup group)
+    {
+        if (group.Size == 1) return;
+        var counts = new List<long>(_top1.Length * 2 + 6);
+        counts.AddRange(_top1);
+        counts.AddRange(_top5);
+        counts.AddRange(new[] { _samples, _fullPath, _consistent, _wrongLeaves, _severitySum });
+        if (_confusion is not null) foreach (var m in _confusion) counts.AddRange(m);
+        using var all = tensor(counts.ToArray(), ScalarType.Int64);
+        group.AllReduceSum(all);
+        var summed = all.data<long>().ToArray();
+        int at = 0;
+        long Next() => summed[at++];
+        for (int l = 0; l < _top1.Length; l++) _top1[l] = Next();
+        for (int l = 0; l < _top5.Length; l++) _top5[l] = Next();
+        (_samples, _fullPath, _consistent, _wrongLeaves, _severitySum) = (Next(), Next(), Next(), Next(), Next());
+        if (_confusion is not null)
+            foreach (var m in _confusion)
+            {
+                Array.Copy(summed, at, m, 0, m.Length);
+                at += m.Length;
+            }
+    }
+
     /// <summary>The metrics over everything added; no samples is an <see cref="ArborException"/>.</summary>
     public HierarchicalMetrics Compute()
     {

@@ -54,7 +54,7 @@ public sealed class ContrastiveTask : ITrainingTask
     {
         if (batch.View2 is null) throw new InvalidOperationException("contrastive training needs a loader with two views");
         int n = batch.Count;
-        var both = cat(new[] { batch.Images, batch.View2 }, 0);               // [2N, C, H, W]
+        var both = _model.AsInput(cat(new[] { batch.Images, batch.View2 }, 0));   // [2N, C, H, W]
         var h = _model.Backbone.forward(both);                                // [2N, F]
         var z = _model.Projection!.forward(h);                                // [2N, D], normalised
         var zViews = z.view(2, n, -1).transpose(0, 1);                        // [N, 2, D]

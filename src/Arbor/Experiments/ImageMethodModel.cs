@@ -54,5 +54,15 @@ public sealed class ImageMethodModel : nn.Module, IHierarchicalModel
     nn.Module IHierarchicalModel.Module => this;
 
     /// <summary>Per-level logits [B, classes] of a batch of images (backbone then head).</summary>
-    public Tensor[] LevelLogits(Tensor images) => head.forward(backbone.forward(images));
+    public Tensor[] LevelLogits(Tensor images) => head.forward(backbone.forward(AsInput(images)));
+
+    /// <summary>
+    /// The loader's float32 images in the floating type of the backbone's weights: unchanged for the usual float32 model;
+    /// a model converted to float64 (the data-parallel exactness tests) takes the same batches.
+    /// </summary>
+    public Tensor AsInput(Tensor images)
+    {
+        var type = backbone.parameters().FirstOrDefault()?.dtype ?? images.dtype;
+        return type == images.dtype || !images.is_floating_point() ? images : images.to(type);
+    }
 }

@@ -35,6 +35,8 @@ public sealed class TrainRun
         public IReadOnlyCollection<string>? GivenOptions { get; init; }
         /// <summary>Also write TensorBoard event files into the run's tensorboard/ folder.</summary>
         public bool TensorBoard { get; init; }
+        /// <summary>Also log every training step's loss in train.log (<see cref="TrainerOptions.LogSteps"/>).</summary>
+        public bool LogSteps { get; init; }
         /// <summary>The command that started the run: recorded in train.log (for the report) and in the model card.</summary>
         public string? CommandLine { get; init; }
         /// <summary>
@@ -110,6 +112,7 @@ public sealed class TrainRun
             Schedule = HgclipRecipe.ScheduleOf(config),
             Seed = config.Seed,
             Group = group,
+            LogSteps = options.LogSteps,
         }, progress, options.Cancellation);
         if (recorder is not null) trainer.EpochFinished += recorder.OnEpoch;
         if (options.AfterEpoch is not null) trainer.EpochFinished += r => options.AfterEpoch(r.Epoch);
@@ -136,7 +139,7 @@ public sealed class TrainRun
             var validation = evalLoader(splits.Validation);
             trainer.Fit(task, train, _ =>
             {
-                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", model.Device);
+                var m = Evaluator.Evaluate(imageModel.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", model.Device, group);
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
             DistributedRun.LoadBest(run.BestCheckpointFile, model.Module, identity, group);
@@ -149,7 +152,7 @@ public sealed class TrainRun
         if (root) Checkpoint.Save(run.ModelFile, model.Module, identity, configJson: config.ToJson());
         model.Module.eval();
         progress.RunStatus = null;
-        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test", model.Device);
+        var metrics = Evaluator.Evaluate(model.LevelLogits, evalLoader(splits.Test), hierarchy, options.Decoding, progress, "test", model.Device, group);
         var report = metrics.ToReport(config.Method, config.Dataset, "test");
         if (!root) return report;
         RunFolder.WriteGuard(run.MetricsFile, () => report.Write(run.MetricsFile));
@@ -238,8 +241,8 @@ public sealed class TrainRun
         var task = new ContrastiveTask(model, refitSample);
         trainer.Fit(task, train, _ =>
         {
-            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features", device);
-            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features", device);
+            using var refSet = FeatureSet.Extract(reference, model.Backbone.forward, progress, "validate: reference features", device, trainer.Group);
+            using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "validate: validation features", device, trainer.Group);
             return EpochValidation.FromLevels(NearestClassMean.Levels(hierarchy, refSet, valSet), "nearest-class-mean");
         }, plan);
         var group = trainer.Group;
@@ -247,8 +250,8 @@ public sealed class TrainRun
 
         model.eval();
         progress.Line("linear probe: extracting frozen features (no augmentation)");
-        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features", device);
-        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features", device);
+        using var trainSet = FeatureSet.Extract(evalLoader(splits.Train), model.Backbone.forward, progress, "linear probe: training features", device, group);
+        using var valSet = FeatureSet.Extract(validation, model.Backbone.forward, progress, "linear probe: validation features", device, group);
         double best = LinearProbeTrainer.Fit(model.Head, hierarchy, trainSet, valSet,
             ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");

@@ -145,8 +145,8 @@ public static class VisionLanguageMethods
             progress.Line("linear probe: extracting frozen CLIP image features (no augmentation)");
             var device = ((IHierarchicalModel)probe).Device;
             using var trainSet = FeatureSet.Extract(new BatchLoader(splits.Train, TrainRun.EvaluationLoaderOptions(config, 256)), probe.Features,
-                progress, "linear probe: training features", device);
-            using var valSet = FeatureSet.Extract(validation, probe.Features, progress, "linear probe: validation features", device);
+                progress, "linear probe: training features", device, trainer.Group);
+            using var valSet = FeatureSet.Extract(validation, probe.Features, progress, "linear probe: validation features", device, trainer.Group);
             double best = LinearProbeTrainer.Fit(probe.Head, hierarchy, trainSet, valSet,
                 new LinearProbeTrainer.Options(Epochs: config.ProbeEpochs ?? 40, Seed: config.Seed), progress);
             progress.Line($"linear probe: best validation mean top-1 {best:P2}");
@@ -167,7 +167,7 @@ public static class VisionLanguageMethods
             trainer.Fit(task, TrainingLoader(config, splits.Train), epoch =>
             {
                 task.EpochFinished(epoch);
-                var m = Evaluator.Evaluate(baseline.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", baseline.Device);
+                var m = Evaluator.Evaluate(baseline.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", baseline.Device, trainer.Group);
                 return EpochValidation.FromLevels(m.Levels);
             }, plan);
             DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model.Module, plan.Identity, trainer.Group);
@@ -189,7 +189,7 @@ public static class VisionLanguageMethods
 
         trainer.Fit(new HgclipTask(hg), TrainingLoader(config, splits.Train), _ =>
         {
-            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device);
+            var m = Evaluator.Evaluate(hg.LevelLogits, validation, hierarchy, Decoding.Independent, progress, "validate", hg.Device, trainer.Group);
             return EpochValidation.FromLevels(m.Levels);
         }, plan);
         DistributedRun.LoadBest(plan.Run.BestCheckpointFile, model.Module, plan.Identity, trainer.Group);

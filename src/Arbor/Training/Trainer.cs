@@ -126,7 +126,7 @@ public sealed class Trainer
                     optimizer.ZeroGrad();
                     var onDevice = batch.To(device);
                     var loss = task.Loss(averager is null ? onDevice : onDevice.Rows(group.Rank * shard, shard));
-                    double value = loss.item<float>();
+                    double value = loss.to(ScalarType.Float64).item<double>();   // a float64 model's loss too (exactness tests)
                     if (averager is not null)
                     {
                         // Ranks agree on the loss (and so on divergence): it is averaged with the gradients.
@@ -137,6 +137,8 @@ public sealed class Trainer
                         throw new ArborException($"training diverged: loss is {value} at epoch {epoch + 1}, step {batches + 1}; lower --lr");
                     if (averager is null) loss.backward();
                     optimizer.Step();
+                    if (_options.LogSteps && root)
+                        plan?.Run.Log($"step {step + 1}/{totalSteps}  epoch {epoch + 1}  loss {value:R}  lr {optimizer.LearningRate:G6}");
                     lossSum += value;
                     batches++;
                     step++;

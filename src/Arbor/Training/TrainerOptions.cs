@@ -19,4 +19,7 @@ public sealed record TrainerOptions
     /// gradients are averaged over ranks, rank 0 alone writes checkpoints and logs. Default: one process.
     /// </summary>
     public Distributed.IProcessGroup Group { get; init; } = Distributed.SingleProcessGroup.Instance;
+    /// <summary>Also log every step's loss (round-trip precision) and learning rate in the run's train.log: for comparing
+    /// runs step by step (a data-parallel run against one process, docs/distributed.md).</summary>
+    public bool LogSteps { get; init; }
 }

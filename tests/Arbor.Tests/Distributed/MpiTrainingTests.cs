@@ -16,7 +16,9 @@ public class MpiTrainingTests
     {
         using var dir = TestPaths.NewTempFolder();
         string one = dir.File("one"), two = dir.File("two");
-        var single = CliHarness.Run(Run.Concat(new[] { "--out", one }).ToArray());
+        // One process out of process as well (mpirun -np 1, no --distributed): training here would change torch's
+        // process-wide thread count under the in-process rank tests.
+        var single = MpiRun.Cli(1, null, TimeSpan.FromMinutes(8), Run.Concat(new[] { "--out", one }).ToArray());
         Assert.True(single.Code == 0, single.Err);
         var (code, stdout, stderr) = MpiRun.Cli(2, null, TimeSpan.FromMinutes(8), Run.Concat(new[] { "--out", two, "--distributed", "mpi" }).ToArray());
         Assert.True(code == 0, stderr);
@@ -28,6 +30,16 @@ public class MpiTrainingTests
         foreach (var (e, a) in expected.GetProperty("levels").EnumerateArray().Zip(actual.GetProperty("levels").EnumerateArray()))
             Assert.Equal(e.GetProperty("top1").GetDouble(), a.GetProperty("top1").GetDouble(), 3);
         Assert.Equal(expected.GetProperty("full_path").GetDouble(), actual.GetProperty("full_path").GetDouble(), 3);
+
+        // The test split was evaluated in two shards (every other batch per rank, counts summed): exactly what one process
+        // computes with the same weights.
+        var again = MpiRun.Cli(1, null, TimeSpan.FromMinutes(4), "eval", "--run", two, "--json");
+        Assert.True(again.Code == 0, again.Err);
+        var alone = JsonDocument.Parse(again.Out[again.Out.IndexOf('{')..]).RootElement;
+        Assert.Equal(alone.GetProperty("samples").GetInt32(), actual.GetProperty("samples").GetInt32());
+        Assert.Equal(alone.GetProperty("levels").ToString(), actual.GetProperty("levels").ToString());
+        foreach (var field in new[] { "full_path", "consistency", "mistake_severity" })
+            Assert.Equal(alone.GetProperty(field).GetDouble(), actual.GetProperty(field).GetDouble());
 
         // The epoch's mean training loss in train.log: the same to float tolerance.
         static double Loss(string run) => double.Parse(File.ReadAllLines(Path.Combine(run, "train.log"))

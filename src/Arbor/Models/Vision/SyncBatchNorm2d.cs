@@ -67,7 +67,7 @@ public sealed class SyncBatchNorm2d : nn.Module<Tensor, Tensor>
         // Sums and the row count travel together: one collective for the mean, one for the variance.
         var firstPass = DifferentiableCollectives.AllReduceSum(_group,
             cat(new[] { x.sum(dims), full(new long[] { 1 }, (double)rows, dtype: x.dtype, device: x.device) }));
-        var count = firstPass[channels].item<float>();
+        var count = firstPass[channels].to(ScalarType.Float64).item<double>();
         var mean = firstPass.narrow(0, 0, channels) / count;
         var centred = x - mean.view(1, -1, 1, 1);
         var variance = DifferentiableCollectives.AllReduceSum(_group, centred.square().sum(dims)) / count;
