@@ -19,6 +19,18 @@ public class PointDataCommandTests
     }
 
     [Fact]
+    public void ThePointCloudDemoTrainsAndPrintsAPerLevelTable()
+    {
+        using var tmp = TestPaths.NewTempFolder();
+        var (code, output, err) = CliHarness.Run("demo", "--modality", "points", "--epochs", "1", "--out", tmp.File("demo"));
+        Assert.True(code == 0, err);
+        Assert.Contains("ce on shapes (test, 480 samples, consistent decoding)", output);
+        foreach (var row in new[] { "1      kind          2", "2      family        4", "3      shape        12" }) Assert.Contains(row, output);
+        Assert.Contains("consistency      100.00%", output);                  // consistent decoding never leaves the tree
+        Assert.Equal(256, Arbor.Training.RunConfig.Read(tmp.File("demo/config.json")).Points);
+    }
+
+    [Fact]
     public void AMalformedModelNetFolderExitsWithTwoAndNamesTheFile()
     {
         using var tmp = TestPaths.NewTempFolder();
