@@ -117,6 +117,23 @@ public sealed class ReproduceCommandTests : IDisposable
     }
 
     [Fact]
+    public void TheTranscribedRowsAreWholeTables()
+    {
+        var rows = PublishedResults.All;
+        Assert.Equal(new[] { "cifar-100", "ethec", "fgvc-aircraft", "food-101", "stanford-cars" }, rows.Select(r => r.Dataset).Distinct().Order());
+        foreach (var dataset in rows.GroupBy(r => r.Dataset))
+        {
+            // Every method has levels 1..n with the same n: a missing or extra level is a transcription slip.
+            var depths = dataset.GroupBy(r => r.Method).Select(m => m.Select(r => r.Level).Order().ToArray()).ToArray();
+            Assert.Equal(3, depths.Length);
+            Assert.All(depths, levels => Assert.Equal(Enumerable.Range(1, depths[0].Length), levels));
+        }
+        Assert.Equal(Arbor.Hierarchy.BuiltInHierarchies.Cifar100().Depth, PublishedResults.For("cifar-100", "hgclip").Count);
+        Assert.Equal(new[] { 91.87, 86.55 }, PublishedResults.For("CIFAR-100", "hgclip").Select(r => r.Top1Percent));
+        Assert.Equal(new[] { 31.12, 2.65, 17.94, 1.52 }, PublishedResults.For("ethec", "zeroshot").Select(r => r.Top1Percent));
+    }
+
+    [Fact]
     public void ThePublishedTableParsesAndItsRowsArePrintedBesideOurs()
     {
         Assert.All(PublishedResults.All, r => Assert.InRange(r.Top1Percent, 0, 100));
