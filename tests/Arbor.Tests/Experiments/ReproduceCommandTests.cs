@@ -128,7 +128,7 @@ public sealed class ReproduceCommandTests : IDisposable
             Assert.Equal(3, depths.Length);
             Assert.All(depths, levels => Assert.Equal(Enumerable.Range(1, depths[0].Length), levels));
         }
-        Assert.Equal(Arbor.Hierarchy.BuiltInHierarchies.Cifar100().Depth, PublishedResults.For("cifar-100", "hgclip").Count);
+        Assert.Equal(global::Arbor.Hierarchy.BuiltInHierarchies.Cifar100().Depth, PublishedResults.For("cifar-100", "hgclip").Count);
         Assert.Equal(new[] { 91.87, 86.55 }, PublishedResults.For("CIFAR-100", "hgclip").Select(r => r.Top1Percent));
         Assert.Equal(new[] { 31.12, 2.65, 17.94, 1.52 }, PublishedResults.For("ethec", "zeroshot").Select(r => r.Top1Percent));
     }
