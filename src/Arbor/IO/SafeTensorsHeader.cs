@@ -131,11 +131,15 @@ internal sealed class SafeTensorsHeader
         if (end > dataLength)
             throw Bad($"data_offsets {offsets.GetRawText()} lie beyond the data section ({dataLength} bytes): file truncated?");
 
-        long bytes = elementSize;
+        // span: the product over the non-zero dimensions. libtorch computes strides from it even when a zero dimension
+        // makes the tensor empty ([0, 2, 2^63-1] holds no byte but overflows its strides), so it must fit too; and a
+        // product that overflows cannot match a range that fits in the file anyway.
+        long bytes = elementSize, span = elementSize;
         foreach (var d in shape)
         {
-            // A product that overflows cannot match a range that fits in the file.
-            if (d != 0 && bytes > long.MaxValue / d) throw Bad($"shape {shapeElement.GetRawText()} is impossibly large");
+            if (d == 0) { bytes = 0; continue; }
+            if (span > long.MaxValue / d) throw Bad($"shape {shapeElement.GetRawText()} is impossibly large");
+            span *= d;
             bytes *= d;
         }
         if (bytes != end - begin)

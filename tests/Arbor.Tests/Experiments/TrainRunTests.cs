@@ -5,6 +5,8 @@ using Arbor.Training;
 namespace Arbor.Tests.Experiments;
 
 /// <summary>End-to-end runs on the embedded Fashion-MNIST subset, kept tiny (a few hundred images) so they take seconds.</summary>
+/// <remarks>Runs alone: resumed and uninterrupted runs are compared exactly, and tests beside it change torch's global generator and thread count.</remarks>
+[Collection(ProcessWideStateCollection.Name)]
 public class TrainRunTests
 {
     static RunConfig Tiny(string method, int epochs = 2) => new()

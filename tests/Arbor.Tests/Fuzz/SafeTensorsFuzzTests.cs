@@ -140,6 +140,8 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : FuzzTests(o
     [InlineData("{\"a\":{\"dtype\":\"U8\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1, "twice")]
     [InlineData(" {\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1, "starting with '{'")]
     [InlineData("{\"\\ud800\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1, "lone surrogate")]
+    // Empty, but its strides overflow: found by the fuzzer (safetensors-header case 236) as libtorch's "Stride calculation overflowed".
+    [InlineData("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"b\":{\"dtype\":\"I64\",\"shape\":[0,2,9223372036854775807],\"data_offsets\":[1,1]}}", 1, "impossibly large")]
     public void The_format_rules_hold(string header, int dataBytes, string problem)
     {
         var bytes = new byte[8 + Encoding.UTF8.GetByteCount(header) + dataBytes];

@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 namespace Arbor.Tests.Training;
 
 /// <summary>Arbor's optimisers follow torch.optim's update rules: checked against TorchSharp's own implementations.</summary>
+/// <remarks>Runs alone: trajectories are compared bit for bit, and training tests beside it reseed torch's global generator.</remarks>
+[Collection(ProcessWideStateCollection.Name)]
 public class OptimizerTests
 {
     static (nn.Module<Tensor, Tensor> a, nn.Module<Tensor, Tensor> b) TwinModels()
