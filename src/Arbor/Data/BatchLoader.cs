@@ -187,14 +187,15 @@ public sealed class BatchLoader : IEnumerable<Batch>
 
     /// <summary>
     /// Builds <paramref name="rows"/>'s part of the batch of the given dataset indices synchronously: only the part's
-    /// samples are read and augmented, each exactly as in the whole batch (see <see cref="GetBatches(int, RowShard, CancellationToken)"/>).
+    /// samples are read and augmented, each exactly as in the whole batch
+    /// (see <see cref="GetBatches(int, RowShard, CancellationToken)"/>).
     /// </summary>
     public Batch LoadBatch(IReadOnlyList<int> indices, int epoch, int batchIndex, RowShard rows)
     {
         int size = indices.Count;
         int first, count;
         try { (first, count) = rows.RowsOf(size); }
-        catch (ArborException e) { throw new ArborException($"{_dataset.Name}: batch {batchIndex} of epoch {epoch + 1}: {e.Message}"); }
+        catch (ArborException e) { throw new ArborException($"{_dataset.Name}: batch {batchIndex + 1} of epoch {epoch + 1}: {e.Message}"); }
         bool whole = count == size;
         // A transform that is not row-wise may draw random numbers shaped by everything it is given, so it must see the
         // whole batch; the part's rows are cut from its output.

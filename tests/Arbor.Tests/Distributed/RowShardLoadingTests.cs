@@ -199,7 +199,7 @@ public class RowShardLoadingTests
     {
         var loader = new BatchLoader(Noise(20, 1, 4, 5), new BatchLoaderOptions { BatchSize = 10, Prefetch = 0 });
         var e = Assert.Throws<ArborException>(() => loader.GetBatches(0, new RowShard(0, 3)).First().Dispose());
-        Assert.Contains("batch 0 of epoch 1", e.Message);
+        Assert.Contains("batch 1 of epoch 1", e.Message);
         Assert.Contains("does not split evenly over 3 ranks", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new RowShard(2, 2));
         Assert.Equal((6, 2), new RowShard(3, 5).RowsOf(10));
