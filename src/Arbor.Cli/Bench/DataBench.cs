@@ -75,9 +75,9 @@ internal static class DataBench
                     ["cpu_ms_per_step"] = Math.Round(1000 * cpuSeconds / Math.Max(1, steps), 2),
                     ["images_per_s"] = Math.Round(images / watch.Elapsed.TotalSeconds, 1), ["images_per_cpu_s"] = Math.Round(images / cpuSeconds, 1),
                     ["rss_mib"] = Process.GetCurrentProcess().WorkingSet64 / (1 << 20) });
-                Console.WriteLine($"{who}epoch {epoch}: {steps} steps, {1000 * watch.Elapsed.TotalSeconds / Math.Max(1, steps):F1} ms per step " +
-                                  $"(CPU {1000 * cpuSeconds / Math.Max(1, steps):F1} ms per step); {images} images in {watch.Elapsed.TotalSeconds:F2} s = {images / watch.Elapsed.TotalSeconds:F0} images/s " +
-                                  $"(CPU {cpuSeconds:F2} s = {images / cpuSeconds:F0} images per CPU-second); live tensors {torch.Tensor.TotalCount}, RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB{LoadAverage()}");
+                Console.WriteLine($"{who}epoch {epoch}: {images} images in {watch.Elapsed.TotalSeconds:F2} s = {images / watch.Elapsed.TotalSeconds:F0} images/s " +
+                                  $"(CPU {cpuSeconds:F2} s = {images / cpuSeconds:F0} images per CPU-second); {steps} steps, " +
+                                  $"{1000 * watch.Elapsed.TotalSeconds / Math.Max(1, steps):F1} ms per step (CPU {1000 * cpuSeconds / Math.Max(1, steps):F1} ms); live tensors {torch.Tensor.TotalCount}, RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB{LoadAverage()}");
             }
             return 0;
         });
