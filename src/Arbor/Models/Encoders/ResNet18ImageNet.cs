@@ -34,6 +34,10 @@ public sealed class ResNet18ImageNet : nn.Module, IImageEncoder
         preprocess = OnnxGraphModule.Load(preprocessPath, "preprocess");
         preprocess.Freeze();                                        // the mean image is a constant of the data, not a weight
         resnet = OnnxGraphModule.Load(modelPath, "resnet");
+        // Fine-tuning needs running statistics that follow the changing weights. The file's BatchNormalization momentum
+        // (CNTK's 0.988: each batch moves them 1.2 %) leaves them mostly ImageNet's after an epoch or two of a small
+        // dataset, and eval mode then predicts one class; 0.1, as Arbor's own BatchNorm layers use, tracks them.
+        resnet.BatchNormMomentum = FineTuningBatchNormMomentum;
         _preprocessIn = preprocess.Inputs.Single().Name;
         _preprocessOut = preprocess.Outputs.Single().Name;
         _input = resnet.Inputs.Single().Name;
@@ -44,6 +48,9 @@ public sealed class ResNet18ImageNet : nn.Module, IImageEncoder
         _featureMap = pool.Inputs[0];
         RegisterComponents();
     }
+
+    /// <summary>The weight of each training batch in the running BatchNorm statistics (torch's convention and default).</summary>
+    public const double FineTuningBatchNormMomentum = 0.1;
 
     public string Name => "resnet18-imagenet";
     public nn.Module Module => this;

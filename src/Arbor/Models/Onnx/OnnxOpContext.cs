@@ -5,12 +5,13 @@ namespace Arbor.Models.Onnx;
 /// <summary>What an operator sees when it runs: its node (attributes), its input values, the opset and the mode.</summary>
 public sealed class OnnxOpContext
 {
-    internal OnnxOpContext(OnnxNode node, Tensor?[] inputs, long opset, bool training)
+    internal OnnxOpContext(OnnxNode node, Tensor?[] inputs, long opset, bool training, double? batchNormMomentum = null)
     {
         Node = node;
         Inputs = inputs;
         Opset = opset;
         Training = training;
+        BatchNormMomentum = batchNormMomentum;
     }
 
     public OnnxNode Node { get; }
@@ -19,6 +20,11 @@ public sealed class OnnxOpContext
     public long Opset { get; }
     /// <summary>True when the module is in training mode (BatchNormalization then uses batch statistics).</summary>
     public bool Training { get; }
+    /// <summary>
+    /// Weight of the batch in BatchNormalization's running-statistic update (torch's convention), replacing the node's own
+    /// momentum attribute; null keeps the file's.
+    /// </summary>
+    public double? BatchNormMomentum { get; }
 
     /// <summary>Input <paramref name="i"/>, which must be present.</summary>
     public Tensor In(int i) => i < Inputs.Length && Inputs[i] is { } t ? t

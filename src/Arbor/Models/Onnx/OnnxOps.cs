@@ -158,9 +158,10 @@ public static class OnnxOps
     {
         if (c.Node.Outputs.Count(o => o.Length > 0) > 1)
             throw new OnnxFormatException($"{c.Node}: the training-mode form (running statistics as outputs) is not supported");
-        // ONNX momentum weighs the old running value; torch's weighs the batch.
+        // ONNX momentum weighs the old running value; torch's weighs the batch. In training mode the running statistics
+        // (the module's registered buffers, passed as they are) are updated in place.
         return F.batch_norm(c.In(0), c.In(3), c.In(4), c.In(1), c.In(2), c.Training,
-            1 - c.Float("momentum", 0.9f), c.Float("epsilon", 1e-5f));
+            c.BatchNormMomentum ?? 1 - c.Float("momentum", 0.9f), c.Float("epsilon", 1e-5f));
     }
 
     static Tensor Gemm(OnnxOpContext c)
