@@ -14,9 +14,9 @@ internal sealed class HgclipCliOptions
         Description = "hgclip, coop, ivlp, kgcoop, cocoop, maple, promptsrc: words whose first nCtx tokens initialise the text context; later words stay in every " +
                       "prompt, frozen (reference: \"a photo of an aircraft\" on FGVC-Aircraft); \"\" = random (default \"a photo of a\")",
     };
-    readonly Option<string?> normalization = new("--head-normalization") { Description = "HGCLIP head: cosine (the paper, Arbor's default) | reference (the code)" };
+    readonly Option<string?> normalization = new("--head-normalization") { Description = "hgclip, coop, vpt, ivlp head: reference (the code; default, chosen by measurement) | cosine (the paper's formula)" };
     readonly Option<string?> edgeMultiplicity = new("--edge-multiplicity") { Description = "hgclip label graph: one | per-leaf (the reference on Aircraft, Caltech-101, Fruits-360)" };
-    readonly Option<string?> schedule = new("--schedule") { Description = "Learning rate: cosine (per step, warm-up) | plateau (×0.1 after 5 epochs without a better validation score)" };
+    readonly Option<string?> schedule = new("--schedule") { Description = "Learning rate: cosine (per step, warm-up; default for the image methods) | plateau (×0.1 after 5 epochs without a better validation score; default for hgclip and the prompt methods)" };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

@@ -27,9 +27,10 @@ public enum CropKind
 /// <summary>
 /// Augmentation applied to a batch at once with torch ops: pad-crop and flip as one gather (resized crop as one
 /// affine_grid + grid_sample), then brightness and contrast as one per-sample affine map, saturation jitter and random
-/// grayscale. No per-image loop.
+/// grayscale. No per-image loop. Random parameters are drawn for the whole batch first and then applied, so a
+/// data-parallel rank can augment only its own rows (<see cref="IRowwiseBatchTransform"/>).
 /// </summary>
-public sealed record BatchAugmentation : IBatchTransform
+public sealed record BatchAugmentation : IRowwiseBatchTransform
 {
     public CropKind Crop { get; init; } = CropKind.None;
 
@@ -79,89 +80,129 @@ public sealed record BatchAugmentation : IBatchTransform
         JitterProbability = jitterProbability, GrayscaleProbability = grayscaleProbability,
     };
 
-    public Tensor Apply(Tensor images, torch.Generator generator)
-    {
-        if (images.dim() != 4) throw new ArgumentException($"expected [B, C, H, W], got [{string.Join(", ", images.shape)}]");
-        using var scope = torch.NewDisposeScope();
-        long b = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
-        Tensor Uniform(double lo, double hi) => torch.rand(new[] { b }, generator: generator).mul_(hi - lo).add_(lo);
+    public Tensor Apply(Tensor images, torch.Generator generator) => ApplyToRows(images, images.shape[0], 0, generator);
 
-        var x = images;
-        if (Crop == CropKind.ResizedCrop) x = ResizedCropAndFlip(x, generator, Uniform);
-        else if (Crop == CropKind.PadCrop || FlipProbability > 0) x = ShiftAndFlip(x, generator, Crop == CropKind.PadCrop ? Padding : 0);
+    /// <summary>
+    /// Draws every random number of a batch of <paramref name="batchSize"/> (in the order one process always drew them),
+    /// then augments only <paramref name="rows"/>, the batch's rows from <paramref name="firstRow"/> on: what one rank of a
+    /// data-parallel run needs. Each image's result depends only on its own pixels and its own drawn row.
+    /// </summary>
+    public Tensor ApplyToRows(Tensor rows, long batchSize, long firstRow, torch.Generator generator)
+    {
+        if (rows.dim() != 4) throw new ArgumentException($"expected [B, C, H, W], got [{string.Join(", ", rows.shape)}]");
+        DrawnRows.Check(batchSize, firstRow, rows.shape[0]);
+        using var scope = torch.NewDisposeScope();
+        var drawn = Draw(batchSize, rows.shape[1], generator).Rows(firstRow, rows.shape[0]);
+        var x = Augment(rows, drawn);
+        if (ReferenceEquals(x, rows)) x = rows.alias();
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The random parameters of every sample of a batch of <paramref name="b"/> images of <paramref name="c"/> channels, as
+    /// [b, …] tensors. Everything derived from them alone (crop matrices, jitter factors) is computed here on the whole
+    /// batch too, so a part's rows hold the very values the whole batch computes.
+    /// </summary>
+    AugmentationDraw Draw(long b, long c, torch.Generator generator)
+    {
+        Tensor Uniform(double lo, double hi) => torch.rand(new[] { b }, generator: generator).mul_(hi - lo).add_(lo);
+        var drawn = new AugmentationDraw();
+        if (Crop == CropKind.ResizedCrop) drawn.Theta = ResizedCropMatrices(b, generator, Uniform);
+        else if (Crop == CropKind.PadCrop || FlipProbability > 0)
+        {
+            if (FlipProbability > 0) drawn.Flip = torch.rand(new[] { b }, generator: generator).lt(FlipProbability);
+            if (Crop == CropKind.PadCrop && Padding > 0)
+            {
+                drawn.ShiftRows = torch.randint(-Padding, Padding + 1, new[] { b, 1 }, generator: generator);
+                drawn.ShiftCols = torch.randint(-Padding, Padding + 1, new[] { b, 1 }, generator: generator);
+            }
+        }
 
         // RandomApply: samples outside the jitter draw get neutral factors (1 for scales, 0 for the hue shift). The draw
         // is made only when p < 1, so runs with p = 1 see exactly the random stream they always did.
         Tensor? jittered = JitterProbability < 1 ? torch.rand(new[] { b }, generator: generator).lt(JitterProbability) : null;
         Tensor Factor(double spread) => jittered is null ? Uniform(1 - spread, 1 + spread)
             : torch.where(jittered, Uniform(1 - spread, 1 + spread), torch.ones(b));
+        if (Brightness > 0 || Contrast > 0)
+        {
+            drawn.Brightness = Brightness > 0 ? Factor(Brightness) : torch.ones(b);
+            if (Contrast > 0) drawn.Contrast = Factor(Contrast);
+        }
+        if (Saturation > 0 && c == 3) drawn.Saturation = Factor(Saturation);
+        if (Hue > 0 && c == 3)
+        {
+            var shift = Uniform(-Hue, Hue);
+            drawn.HueShift = jittered is null ? shift : torch.where(jittered, shift, torch.zeros(b));
+        }
+        if (GrayscaleProbability > 0 && c == 3)
+            drawn.ToGray = torch.rand(new[] { b }, generator: generator).lt(GrayscaleProbability);
+        return drawn;
+    }
+
+    /// <summary>Applies drawn parameters (one row per image of <paramref name="images"/>) with the batch's torch ops.</summary>
+    Tensor Augment(Tensor images, AugmentationDraw drawn)
+    {
+        long b = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
+        var x = images;
+        if (drawn.Theta is { } theta)
+        {
+            var grid = F.affine_grid(theta, new[] { b, c, h, w }, align_corners: false);
+            x = F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        }
+        else if (Crop == CropKind.PadCrop || FlipProbability > 0) x = ShiftAndFlip(x, drawn);
 
         // Brightness b then contrast c around the mean grey m fold into one affine map per sample:
         // ((x·b − m·b)·c + m·b) = x·(b·c) + m·b·(1 − c).
-        if (Brightness > 0 || Contrast > 0)
+        if (drawn.Brightness is { } scale)
         {
-            var scale = Brightness > 0 ? Factor(Brightness) : torch.ones(b);
             var offset = torch.zeros(b);
-            if (Contrast > 0)
+            if (drawn.Contrast is { } contrast)
             {
-                var contrast = Factor(Contrast);
                 var mean = Gray(x).mean(new long[] { 1, 2, 3 });
                 offset = mean * scale * (1 - contrast);
                 scale = scale * contrast;
             }
             x = torch.addcmul(offset.view(b, 1, 1, 1), x, scale.view(b, 1, 1, 1), 1);
         }
-        if (Saturation > 0 && c == 3)
+        if (drawn.Saturation is { } saturation)
         {
             var gray = Gray(x);
-            x = (x - gray) * Factor(Saturation).view(b, 1, 1, 1) + gray;
+            x = (x - gray) * saturation.view(b, 1, 1, 1) + gray;
         }
-        if (Hue > 0 && c == 3)
-        {
-            var shift = Uniform(-Hue, Hue);
-            if (jittered is not null) shift = torch.where(jittered, shift, torch.zeros(b));
-            x = ShiftHue(x.clamp(0, 1), shift);
-        }
-        if (GrayscaleProbability > 0 && c == 3)
-        {
-            var toGray = torch.rand(new[] { b }, generator: generator).lt(GrayscaleProbability).view(b, 1, 1, 1);
-            x = torch.where(toGray, Gray(x).expand_as(x), x);
-        }
+        if (drawn.HueShift is { } shift) x = ShiftHue(x.clamp(0, 1), shift);
+        if (drawn.ToGray is { } toGray) x = torch.where(toGray.view(b, 1, 1, 1), Gray(x).expand_as(x), x);
         if (Brightness > 0 || Contrast > 0 || Saturation > 0 || Hue > 0) x = x.clamp(0, 1);
-        if (ReferenceEquals(x, images)) x = images.alias();
-        return x.MoveToOuterDisposeScope();
+        return x;
     }
 
     /// <summary>
     /// Whole-pixel shifts in [-padding, padding] (zeros where the shifted image leaves the frame) and horizontal flips as one
     /// gather over the flattened pixels: output (i, j) = input (i + dy, j' + dx) with j' = j or W − 1 − j.
     /// </summary>
-    Tensor ShiftAndFlip(Tensor x, torch.Generator generator, int padding)
+    static Tensor ShiftAndFlip(Tensor x, AugmentationDraw drawn)
     {
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         var cols = torch.arange(w, dtype: ScalarType.Int64).unsqueeze(0).expand(b, w);
-        if (FlipProbability > 0)
-        {
-            var flip = torch.rand(new[] { b }, generator: generator).lt(FlipProbability).unsqueeze(1);
-            cols = torch.where(flip, (w - 1) - cols, cols);
-        }
+        if (drawn.Flip is { } flip) cols = torch.where(flip.unsqueeze(1), (w - 1) - cols, cols);
         var rows = torch.arange(h, dtype: ScalarType.Int64).unsqueeze(0).expand(b, h);
-        if (padding > 0)
+        if (drawn.ShiftRows is { } dy && drawn.ShiftCols is { } dx)
         {
-            rows = rows + torch.randint(-padding, padding + 1, new[] { b, 1 }, generator: generator);
-            cols = cols + torch.randint(-padding, padding + 1, new[] { b, 1 }, generator: generator);
+            rows = rows + dy;
+            cols = cols + dx;
         }
         var linear = rows.clamp(0, h - 1).unsqueeze(2) * w + cols.clamp(0, w - 1).unsqueeze(1);             // [B, H, W]
         var shifted = x.reshape(b, c, h * w).gather(2, linear.view(b, 1, h * w).expand(b, c, h * w)).view(b, c, h, w);
-        if (padding == 0) return shifted;
+        if (drawn.ShiftRows is null) return shifted;
         var inside = rows.ge(0).logical_and(rows.lt(h)).unsqueeze(2).logical_and(cols.ge(0).logical_and(cols.lt(w)).unsqueeze(1));
         return shifted.mul_(inside.unsqueeze(1));
     }
 
-    /// <summary>Random area / aspect crop resized back to the input size, with flips, as one affine_grid + grid_sample.</summary>
-    Tensor ResizedCropAndFlip(Tensor x, torch.Generator generator, Func<double, double, Tensor> uniform)
+    /// <summary>
+    /// Affine matrices [B, 2, 3] of random area / aspect crops (with flips) in affine_grid's normalised coordinates, which
+    /// resize each crop back to the input size in one affine_grid + grid_sample.
+    /// </summary>
+    Tensor ResizedCropMatrices(long b, torch.Generator generator, Func<double, double, Tensor> uniform)
     {
-        long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         // Crop half-extents in normalised coordinates ([-1, 1] spans the image): area s, aspect r.
         var area = uniform(ScaleMin, ScaleMax);
         var ratio = uniform(Math.Log(RatioMin), Math.Log(RatioMax)).exp_();
@@ -175,9 +216,7 @@ public sealed record BatchAugmentation : IBatchTransform
             sx = torch.where(flip, -sx, sx);
         }
         var zero = torch.zeros(b);
-        var theta = torch.stack(new[] { sx, zero, tx, zero, sy, ty }, dim: 1).reshape(b, 2, 3);
-        var grid = F.affine_grid(theta, new[] { b, c, h, w }, align_corners: false);
-        return F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        return torch.stack(new[] { sx, zero, tx, zero, sy, ty }, dim: 1).reshape(b, 2, 3);
     }
 
     /// <summary>
@@ -222,4 +261,31 @@ public sealed record BatchAugmentation : IBatchTransform
         using var weights = torch.tensor(new[] { 0.299f, 0.587f, 0.114f }).view(1, 3, 1, 1);
         return (x * weights).sum(1, keepdim: true);
     }
+}
+
+/// <summary>
+/// The random parameters <see cref="BatchAugmentation"/> drew for a batch, one row per sample (null: that step is off).
+/// </summary>
+internal sealed class AugmentationDraw
+{
+    /// <summary>Resized crop (and flip): affine matrices [B, 2, 3].</summary>
+    public Tensor? Theta;
+    /// <summary>Horizontal flip of the pad-crop path, bool [B].</summary>
+    public Tensor? Flip;
+    /// <summary>Pad-crop shifts in pixels, int64 [B, 1] each.</summary>
+    public Tensor? ShiftRows, ShiftCols;
+    /// <summary>Brightness factor [B] (ones when only contrast is on), contrast factor [B].</summary>
+    public Tensor? Brightness, Contrast;
+    /// <summary>Saturation factor [B], hue shift [B] (fraction of the wheel), grayscale choice bool [B].</summary>
+    public Tensor? Saturation, HueShift, ToGray;
+
+    /// <summary>The parameters of rows [first, first + count) (this draw itself for every row).</summary>
+    public AugmentationDraw Rows(long first, long count) => new()
+    {
+        Theta = DrawnRows.Of(Theta, first, count), Flip = DrawnRows.Of(Flip, first, count),
+        ShiftRows = DrawnRows.Of(ShiftRows, first, count), ShiftCols = DrawnRows.Of(ShiftCols, first, count),
+        Brightness = DrawnRows.Of(Brightness, first, count), Contrast = DrawnRows.Of(Contrast, first, count),
+        Saturation = DrawnRows.Of(Saturation, first, count), HueShift = DrawnRows.Of(HueShift, first, count),
+        ToGray = DrawnRows.Of(ToGray, first, count),
+    };
 }

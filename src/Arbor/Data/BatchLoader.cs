@@ -108,7 +108,21 @@ public sealed class BatchLoader : IEnumerable<Batch>
     /// b mod Count = Index, each exactly as the whole epoch has it: same rows, same augmentation, same
     /// <see cref="Batch.BatchIndex"/>) — what one rank of a data-parallel evaluation computes.
     /// </summary>
-    public IEnumerable<Batch> GetBatches(int epoch, BatchShard shard, CancellationToken cancellation = default)
+    public IEnumerable<Batch> GetBatches(int epoch, BatchShard shard, CancellationToken cancellation = default) =>
+        Produce(epoch, shard, RowShard.Whole, cancellation);
+
+    /// <summary>
+    /// <paramref name="rows"/>'s part of every batch of <paramref name="epoch"/> — what one rank of a data-parallel
+    /// training step computes on: each part holds exactly the samples and augmentations the whole batch has in those rows
+    /// (same <see cref="Batch.BatchIndex"/>; <see cref="Batch.Indices"/> are the part's), but only those samples are read,
+    /// decoded and augmented. The augmentation still draws the random numbers of the whole batch (a few per sample), so
+    /// K ranks together see the single-process batch. A transform that is not <see cref="IRowwiseBatchTransform"/> gets
+    /// the whole batch and the part is cut from its output (loading then costs every rank the whole batch).
+    /// </summary>
+    public IEnumerable<Batch> GetBatches(int epoch, RowShard rows, CancellationToken cancellation = default) =>
+        Produce(epoch, BatchShard.Whole, rows, cancellation);
+
+    IEnumerable<Batch> Produce(int epoch, BatchShard shard, RowShard rows, CancellationToken cancellation)
     {
         var all = PlanEpoch(epoch);
         var mine = Enumerable.Range(0, all.Length).Where(shard.Owns).ToArray();
@@ -117,7 +131,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
             foreach (int b in mine)
             {
                 cancellation.ThrowIfCancellationRequested();
-                yield return LoadBatch(all[b], epoch, b);
+                yield return LoadBatch(all[b], epoch, b, rows);
             }
             yield break;
         }
@@ -131,7 +145,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
                 if (Options.PrefetchTorchThreads is int threads) UseTorchThreadsOnThisThread(threads);
                 foreach (int b in mine)
                 {
-                    var batch = LoadBatch(all[b], epoch, b);
+                    var batch = LoadBatch(all[b], epoch, b, rows);
                     try { await queue.Writer.WriteAsync(batch, stop.Token); }
                     catch { batch.Dispose(); throw; }
                 }
@@ -169,16 +183,39 @@ public sealed class BatchLoader : IEnumerable<Batch>
     }
 
     /// <summary>Builds the batch of the given dataset indices synchronously (what the prefetch thread runs).</summary>
-    public Batch LoadBatch(IReadOnlyList<int> indices, int epoch, int batchIndex)
+    public Batch LoadBatch(IReadOnlyList<int> indices, int epoch, int batchIndex) => LoadBatch(indices, epoch, batchIndex, RowShard.Whole);
+
+    /// <summary>
+    /// Builds <paramref name="rows"/>'s part of the batch of the given dataset indices synchronously: only the part's
+    /// samples are read and augmented, each exactly as in the whole batch
+    /// (see <see cref="GetBatches(int, RowShard, CancellationToken)"/>).
+    /// </summary>
+    public Batch LoadBatch(IReadOnlyList<int> indices, int epoch, int batchIndex, RowShard rows)
     {
+        int size = indices.Count;
+        int first, count;
+        try { (first, count) = rows.RowsOf(size); }
+        catch (ArborException e) { throw new ArborException($"{_dataset.Name}: batch {batchIndex + 1} of epoch {epoch + 1}: {e.Message}"); }
+        bool whole = count == size;
+        // A transform that is not row-wise may draw random numbers shaped by everything it is given, so it must see the
+        // whole batch; the part's rows are cut from its output.
+        bool readWhole = whole || Options.Transform is not (null or IRowwiseBatchTransform);
+        var part = whole ? indices : indices.Skip(first).Take(count).ToArray();
         using var scope = torch.NewDisposeScope();
-        var x = _clouds is null ? AdaptChannels(ReadImages(indices)) : ReadClouds(indices);
+        var read = readWhole ? indices : part;
+        var x = _clouds is null ? AdaptChannels(ReadImages(read)) : ReadClouds(read);
         Tensor? view1 = null, view2 = null;
         using (var generator = new torch.Generator((ulong)(uint)MixSeed(Options.Seed, epoch, batchIndex)))
         {
             for (int v = 0; v < Options.Views; v++)
             {
-                var y = Options.Transform?.Apply(x, generator) ?? x;
+                var y = Options.Transform switch
+                {
+                    null => x,
+                    IRowwiseBatchTransform rowwise when !readWhole => rowwise.ApplyToRows(x, size, first, generator),
+                    var transform => transform.Apply(x, generator),
+                };
+                if (readWhole && !whole) y = y.narrow(0, first, count);
                 if (_clouds is not null)
                 {
                     // Clouds are not normalised; two untransformed views must still be two tensors (each is disposed).
@@ -191,14 +228,14 @@ public sealed class BatchLoader : IEnumerable<Batch>
                 if (v == 0) view1 = y; else view2 = y;
             }
         }
-        var leafIds = indices.Select(_dataset.LeafOf).ToArray();
+        var leafIds = part.Select(_dataset.LeafOf).ToArray();
         var levels = new Tensor[_levelOfLeaf.Length];
         for (int l = 0; l < levels.Length; l++)
             levels[l] = torch.tensor(leafIds.Select(leaf => (long)_levelOfLeaf[l][leaf]).ToArray());
         var leaves = levels[^1];
         foreach (var t in levels) t.DetachFromDisposeScope();
         return new Batch(view1!.DetachFromDisposeScope(), view2?.DetachFromDisposeScope(), leaves, levels,
-            indices.ToArray(), epoch, batchIndex);
+            part.ToArray(), epoch, batchIndex);
     }
 
     /// <summary>float32 [B, P, 3]: the clouds of the batch, gathered from the dataset's tensor in one index_select.</summary>

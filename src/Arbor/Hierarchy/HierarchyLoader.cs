@@ -27,7 +27,7 @@ public static class HierarchyLoader
     {
         var text = ReadText(path);
         var name = Path.GetFileNameWithoutExtension(path);
-        return Path.GetExtension(path).ToLowerInvariant() switch
+        var hierarchy = Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".json" => JsonTreeReader.Read(text, name, path),
             ".csv" => LabelPathReader.ReadCsv(text, name, path),
@@ -35,6 +35,12 @@ public static class HierarchyLoader
             _ when text.TrimStart().StartsWith('{') => JsonTreeReader.Read(text, name, path),
             _ => LabelPathReader.ReadRows(text, name, path),
         };
+        // One finest class leaves nothing to tell apart; such a file is a mistake (a stray line, the wrong file), and
+        // training on it would report a meaningless 100 %.
+        if (hierarchy.LeafCount < 2)
+            throw new HierarchyException("names a single class at its finest level; a hierarchy needs two classes or more to classify",
+                path, node: hierarchy.Nodes[^1].Name);
+        return hierarchy;
     }
 
     // Strict UTF-8 (a BOM is allowed), no control characters, at most InputLimits.HierarchyFileBytes.

@@ -57,7 +57,10 @@ public sealed class Trainer
             throw new ArgumentException("the plateau schedule needs a validation score every epoch", nameof(validate));
         double RateAt(int s) => plateau?.Rate ?? schedule.RateAt(s);
         var group = _options.Group;
-        int ranks = group.Size, shard = train.Options.BatchSize / ranks;
+        int ranks = group.Size;
+        // Each rank loads and augments only its rows of every global batch (the loader draws the whole batch's random
+        // numbers, so the K parts together are the single-process batch).
+        var rows = new RowShard(group.Rank, ranks);
         bool root = group.Rank == 0;   // rank 0 alone writes checkpoints and the log
         GradientAverager? averager = null;
         if (ranks > 1)
@@ -116,7 +119,7 @@ public sealed class Trainer
             _progress.Start($"epoch {epoch + 1}/{_options.Epochs}", stepsPerEpoch);
             double lossSum = 0;
             int batches = 0;
-            foreach (var batch in train.GetBatches(epoch, _cancel))
+            foreach (var batch in train.GetBatches(epoch, rows, _cancel))
             {
                 using (batch)
                 using (var scope = NewDisposeScope())
@@ -124,8 +127,7 @@ public sealed class Trainer
                     _cancel.ThrowIfCancellationRequested();
                     optimizer.LearningRate = RateAt(step);
                     optimizer.ZeroGrad();
-                    var onDevice = batch.To(device);
-                    var loss = task.Loss(averager is null ? onDevice : onDevice.Rows(group.Rank * shard, shard));
+                    var loss = task.Loss(batch.To(device));
                     double value = loss.to(ScalarType.Float64).item<double>();   // a float64 model's loss too (exactness tests)
                     if (averager is not null)
                     {

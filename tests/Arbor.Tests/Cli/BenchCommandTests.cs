@@ -17,6 +17,7 @@ public class BenchCommandTests
         var epochs = output.Split('\n').Where(l => l.StartsWith("epoch ")).ToArray();
         Assert.Equal(2, epochs.Length);
         Assert.All(epochs, l => Assert.Matches(@"^epoch \d: 300 images in [\d.]+ s = \d+ images/s", l));
+        Assert.All(epochs, l => Assert.Matches(@"; 3 steps, [\d.]+ ms per step \(CPU [\d.]+ ms\)", l));
     }
 
     [Fact]

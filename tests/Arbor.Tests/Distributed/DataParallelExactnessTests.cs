@@ -10,11 +10,12 @@ namespace Arbor.Tests.Distributed;
 
 /// <summary>
 /// The whole data-parallel training path — <see cref="Trainer"/> with its seeded, augmented global batches, each rank's
-/// contiguous shard, synchronised BatchNorm and the bucketed gradient average — on 2 in-process ranks against one process,
-/// in float64. In float64 the rounding differences of the other summation order stay near 1e-13 over many steps, so any
-/// real difference (a rank seeing other samples or other augmentations, per-rank BatchNorm statistics, a wrong gradient
-/// scale, an RNG stream drawn per shard) would stand out by orders of magnitude. In float32, runs that differ only in
-/// summation order (K ranks, or one process with another thread count) part after a few steps: docs/distributed.md.
+/// contiguous shard (read and augmented by that rank alone), synchronised BatchNorm and the bucketed gradient average —
+/// on 2 in-process ranks against one process, in float64. In float64 the rounding differences of the other summation
+/// order stay near 1e-13 over many steps, so any real difference (a rank seeing other samples or other augmentations,
+/// per-rank BatchNorm statistics, a wrong gradient scale, an RNG stream drawn per shard) would stand out by orders of
+/// magnitude. In float32, runs that differ only in summation order (K ranks, or one process with another thread count)
+/// part after a few steps: docs/distributed.md.
 /// </summary>
 [Collection(ProcessWideStateCollection.Name)]
 public class DataParallelExactnessTests(Xunit.Abstractions.ITestOutputHelper output)
@@ -42,12 +43,14 @@ public class DataParallelExactnessTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     /// <summary>Epoch losses and every weight and buffer after training on <paramref name="group"/>: cross-entropy on one
-    /// augmented view, or a contrastive method on two (its loss over the all-gathered global batch).</summary>
-    static (double[] Losses, double[] State) Train(IProcessGroup group, ImageMethodModel start)
+    /// augmented view, or a contrastive method on two (its loss over the all-gathered global batch); and the dataset
+    /// indices the rank read.</summary>
+    static (double[] Losses, double[] State, int[] Reads) Train(IProcessGroup group, ImageMethodModel start)
     {
         using var model = Copy(start);
         bool contrastive = model.Projection is not null;
-        var loader = new BatchLoader(Data(), new BatchLoaderOptions
+        var data = new Arbor.Tests.Data.RecordingDataset(Data());
+        var loader = new BatchLoader(data, new BatchLoaderOptions
         {
             BatchSize = Batch, Seed = 7, DropLast = true, Prefetch = 0, Views = contrastive ? 2 : 1,
             Transform = BatchAugmentation.PadCropFlip(2),
@@ -57,10 +60,11 @@ public class DataParallelExactnessTests(Xunit.Abstractions.ITestOutputHelper out
             Epochs = Epochs, Optimizer = "sgd", LearningRate = 0.05, WarmupEpochs = 0.5, Seed = 7, Group = group,
         }, ProgressReporter.Silent);
         ITrainingTask task = contrastive ? new ContrastiveTask(model) : new SupervisedTask(model);
+        data.Clear();
         var outcome = trainer.Fit(task, loader);
         using var scope = NewDisposeScope();
         var state = cat(model.state_dict().Values.Select(t => t.to(ScalarType.Float64).flatten()).ToArray()).data<double>().ToArray();
-        return (outcome.History.Select(r => r.Loss).ToArray(), state);
+        return (outcome.History.Select(r => r.Loss).ToArray(), state, data.Reads);
     }
 
     [Theory]
@@ -73,7 +77,12 @@ public class DataParallelExactnessTests(Xunit.Abstractions.ITestOutputHelper out
         var single = Train(SingleProcessGroup.Instance, start);
         var ranks = ThreadedProcessGroup.Run(2, g => Train(g, start));
         Assert.Equal(Epochs, single.Losses.Length);
-        foreach (var (losses, state) in ranks)
+        // One process reads every image once per epoch; each rank reads only its half of every batch, the two halves
+        // together every image once per epoch.
+        Assert.Equal(Epochs * Images, single.Reads.Length);
+        Assert.All(ranks, r => Assert.Equal(Epochs * Images / 2, r.Reads.Length));
+        Assert.Equal(single.Reads.Order(), ranks.SelectMany(r => r.Reads).Order());
+        foreach (var (losses, state, _) in ranks)
         {
             for (int e = 0; e < Epochs; e++)
                 Assert.True(Math.Abs(losses[e] - single.Losses[e]) < 1e-10,

@@ -43,6 +43,7 @@ public static class Generators
         }
         int roots = 1 + rng.Next(3);
         for (int r = 0; r < roots; r++) Grow(new List<string>());
+        while (paths.Count < 2) Grow(new List<string>());   // a hierarchy file must name two classes or more
         var levels = Enumerable.Range(1, depth).Select(l => $"lv{l}").ToArray();
         return (levels, paths);
     }

@@ -165,14 +165,18 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : FuzzTests(o
         var pool = Pool(FuzzSettings.Seed + 2, 40, rng =>
             {
                 using var scope = NewDisposeScope();
-                long t = rng.Next(4), l = rng.Next(10);
-                var ids = randint(0, rng.Next(2) == 0 ? 50 : 60, [t, l]);
-                if (rng.Next(2) == 0 && l > 0) ids[TensorIndex.Colon, l - 1] = tensor(49L);
-                var idType = new[] { ScalarType.Int64, ScalarType.Int32, ScalarType.Float32, ScalarType.Byte }[rng.Next(4)];
-                var pixelShape = new long[] { rng.Next(3), rng.Next(2) == 0 ? 3 : 1, rng.Next(2) == 0 ? 4 : 5, 4 };
+                // Half the pool is valid input (so the accepted path is checked too), half breaks one or more rules.
+                bool valid = rng.Next(2) == 0;
+                long t = valid ? 1 + rng.Next(3) : rng.Next(4), l = valid ? 2 + rng.Next(7) : rng.Next(10);
+                var ids = randint(0, valid || rng.Next(2) == 0 ? 49 : 60, [t, l]);
+                if ((valid || rng.Next(2) == 0) && l > 0) ids[TensorIndex.Colon, l - 1] = tensor(49L);
+                var idType = valid ? ScalarType.Int64 : new[] { ScalarType.Int64, ScalarType.Int32, ScalarType.Float32, ScalarType.Byte }[rng.Next(4)];
+                var pixelShape = valid ? new long[] { 1 + rng.Next(2), 3, 4, 4 }
+                    : new long[] { rng.Next(3), rng.Next(2) == 0 ? 3 : 1, rng.Next(2) == 0 ? 4 : 5, 4 };
                 var pixels = randn(pixelShape);
-                if (rng.Next(4) == 0 && pixels.numel() > 0) pixels.view(-1)[0] = tensor(float.NaN);
-                var pixelType = new[] { ScalarType.Float32, ScalarType.Float16, ScalarType.Int32, ScalarType.Byte }[rng.Next(4)];
+                if (!valid && rng.Next(4) == 0 && pixels.numel() > 0) pixels.view(-1)[0] = tensor(float.NaN);
+                var pixelType = valid ? new[] { ScalarType.Float32, ScalarType.Float16 }[rng.Next(2)]
+                    : new[] { ScalarType.Float32, ScalarType.Float16, ScalarType.Int32, ScalarType.Byte }[rng.Next(4)];
                 return WriteFile(new() { ["input_ids"] = ids.to_type(idType), ["pixel_values"] = pixels.to_type(pixelType) });
             });
         var tally = FuzzHarness.Run("clip-inputs", FuzzSettings.Seed + 23, FuzzSettings.Iterations,
@@ -199,5 +203,6 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : FuzzTests(o
             },
             bytes => bytes);
         Output.WriteLine($"clip inputs: {tally.Total} files, {tally.Accepted} accepted, {tally.Refused} refused");
+        Assert.True(tally.Accepted > 0, "no input was accepted, so the checks on accepted values never ran");
     }
 }

@@ -172,14 +172,42 @@ public sealed class HgclipRecipeTests : IDisposable
         Assert.Equal(("a photo of a food", 1e-3, null), (food.TextInit, food.LearningRate!.Value, food.EdgeMultiplicity));
         var mine = TrainRun.Resolve(new RunConfig { Method = "hgclip", Dataset = "my-folder", Recipe = "reference", HeadNormalization = "cosine", Schedule = "cosine" });
         Assert.Equal(("a photo of a", "cosine", "one", "cosine"), (mine.TextInit, mine.HeadNormalization, mine.EdgeMultiplicity, mine.Schedule));
+        // Arbor's recipe shares the reference's head and schedule (chosen by measurement) but not its text init, edges or
+        // preprocessing.
         var arbor = TrainRun.Resolve(new RunConfig { Method = "hgclip", Dataset = "fgvc-aircraft" });
-        Assert.Equal(("a photo of a", "cosine", "one", "cosine"), (arbor.TextInit, arbor.HeadNormalization, arbor.EdgeMultiplicity, arbor.Schedule));
+        Assert.Equal(("a photo of a", "reference", "one", "plateau"), (arbor.TextInit, arbor.HeadNormalization, arbor.EdgeMultiplicity, arbor.Schedule));
         Assert.Null(arbor.ClipPreprocessing);   // hf, filled when the CLIP folder is resolved
         Assert.Null(TrainRun.Resolve(new RunConfig { Method = "vpt" }).TextInit);
 
         var model = VisionLanguageMethods.ModelOptions(aircraft);
         Assert.Equal((HgclipNormalization.Reference, EdgeMultiplicity.PerLeaf, "a photo of an aircraft"),
             (model.Head.Normalization, model.EdgeMultiplicity, model.TextPrompt.TextInit));
+    }
+
+    [Theory]
+    [InlineData("hgclip", "reference", "plateau")]
+    [InlineData("coop", "reference", "plateau")]
+    [InlineData("ivlp", "reference", "plateau")]
+    [InlineData("kgcoop", null, "plateau")]     // no HGCLIP head, so no head normalisation
+    [InlineData("linear-probe", null, null)]    // not a recipe method: the trainer's cosine decay
+    [InlineData("hmlc", null, null)]
+    public void ArborDefaultsAreTheMeasuredOnes(string method, string? head, string? schedule)
+    {
+        var c = TrainRun.Resolve(new RunConfig { Method = method });
+        Assert.Equal((head, schedule), (c.HeadNormalization, c.Schedule));
+        var kind = HgclipRecipe.ScheduleOf(c);
+        Assert.Equal(schedule == "plateau" ? ScheduleKind.Plateau : ScheduleKind.Cosine, kind);
+    }
+
+    [Fact]
+    public void AConfigWrittenBeforeTheHeadFieldKeepsTheCosineHeadItTrainedWith()
+    {
+        // Run folders from before `head_normalization` existed trained the cosine head; predicting from them must rebuild
+        // that head, whatever today's default is.
+        var old = new RunConfig { Method = "hgclip", Dataset = "fashion-mnist" };
+        Assert.Equal(HgclipNormalization.Cosine, VisionLanguageMethods.ModelOptions(old).Head.Normalization);
+        var now = TrainRun.Resolve(old);
+        Assert.Equal(HgclipNormalization.Reference, VisionLanguageMethods.ModelOptions(now).Head.Normalization);
     }
 
     [Theory]

@@ -23,6 +23,8 @@ public class MalformedHierarchyTests
         { "unknown-key.json", "{ \"tree\": { \"a\": [\"x\"] },\n \"level\": [\"g\"] }", 2, "unknown key \"level\"", null },
         { "leaf-number.json", "{ \"tree\": { \"a\":\n [1] } }", 2, "must be strings", "a" },
         { "empty.json", "  \n", null, "empty file", null },
+        { "one-class.txt", "x, a, g\n", null, "names a single class at its finest level", "x" },
+        { "one-class.json", "{ \"tree\": { \"a\": [\"x\"] } }", null, "names a single class at its finest level", "x" },
         { "short-row.txt", "x, a, g\ny, b\n", 2, "unbalanced tree: branch too short", "y" },
         { "deep-row.txt", "# levels: g, t, i\nx, a, g\n\ny, b, g, h\n", 4, "unbalanced tree: branch too deep", "y" },
         { "two-parents.txt", "x, a, g1\n# comment\ny, a, g2\n", 3, "two parents", "a" },

@@ -74,6 +74,39 @@ public sealed class DualEncoderCommandTests : IDisposable
         Assert.Equal(trained["full_path"]!.GetValue<double>(), evaluated["full_path"]!.GetValue<double>(), 6);
     }
 
+    [Fact]
+    public void Finetune_image_trains_the_image_tower_and_keeps_it_in_the_checkpoint()
+    {
+        var (code, output, error) = Arbor(Train("hgclip", "ft", [.. Towers, "--finetune-image", "--lr", "0.05"]));
+        Assert.True(code == 0, error + output);
+        Assert.True(RunConfig.Read(Path.Combine(_tmp.File("ft"), "config.json")).FineTuneImage);
+        // The tower's weights are the run's now: saved with it, and moved away from the package's.
+        using var content = SafeTensors.Read(Path.Combine(_tmp.File("ft"), "model.safetensors"));
+        var towerKeys = content.Keys.Where(k => k.StartsWith("model.image_tower.", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(towerKeys);
+        using var pretrained = Models.Encoders.EncoderRegistry.CreateImage("resnet18-imagenet");
+        var original = pretrained.Module.state_dict();
+        int moved = 0;
+        foreach (var key in towerKeys)
+        {
+            var name = key["model.image_tower.".Length..];
+            Assert.True(original.ContainsKey(name), $"checkpoint key {key} is not a tower parameter");
+            if (original[name].is_floating_point() && !original[name].allclose(content[key], 0, 0)) moved++;
+        }
+        Assert.True(moved > 0, "no image-tower weight changed: the tower did not train");
+
+        // eval rebuilds the fine-tuned tower from the run (not from the package) and reproduces the test metrics.
+        var (evalCode, evalOut, evalErr) = Arbor("eval", "--run", _tmp.File("ft"), "--json");
+        Assert.True(evalCode == 0, evalErr + evalOut);
+        var trained = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_tmp.File("ft"), "metrics.json")))!;
+        Assert.Equal(trained["full_path"]!.GetValue<double>(), System.Text.Json.Nodes.JsonNode.Parse(evalOut)!["full_path"]!.GetValue<double>(), 6);
+
+        // The linear probe's tower is frozen by definition.
+        var (probeCode, _, probeError) = Arbor(Train("linear-probe", "ft-probe", "--image-encoder", "resnet18-imagenet", "--finetune-image"));
+        Assert.Equal(2, probeCode);
+        Assert.Contains("--finetune-image does not apply to the linear probe", probeError);
+    }
+
     [Theory]
     [InlineData("hgclip", "none", "logit_scale")]
     [InlineData("linear-probe", null, "head.")]

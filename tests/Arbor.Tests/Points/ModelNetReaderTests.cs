@@ -132,6 +132,11 @@ public class ModelNetReaderTests
         e = Assert.Throws<DatasetException>(() => DatasetCatalog.Open(txt, new DatasetOptions { Points = 7 }));
         Assert.Contains("chair_0001.txt:7", e.Message);
         Assert.Contains("'x' is not a finite number", e.Message);
+        // A damaged normal is refused too (the values after x, y, z are dropped, but a NaN there means a damaged file).
+        ModelNetFiles.WriteText(Path.Combine(txt, "chair", "chair_0001.txt"), ModelNetFiles.Cloud(0, 6));
+        File.AppendAllText(Path.Combine(txt, "chair", "chair_0001.txt"), "1,2,3,0,nan,1\n");
+        e = Assert.Throws<DatasetException>(() => DatasetCatalog.Open(txt, new DatasetOptions { Points = 7 }));
+        Assert.Contains("chair_0001.txt:7: 'nan' is not a finite number", e.Message);
         ModelNetFiles.WriteText(Path.Combine(txt, "chair", "chair_0001.txt"), ModelNetFiles.Cloud(0, 6));
         e = Assert.Throws<DatasetException>(() => DatasetCatalog.Open(txt, new DatasetOptions { Points = 50 }));
         Assert.Contains("fewer than the 50 asked for", e.Message);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Arbor.Data.Points;
 
 /// <summary>
@@ -61,25 +59,8 @@ internal static class ModelNetText
     internal static void ReadCloud(string file, Span<float> xyz, int points)
     {
         if (!File.Exists(file)) throw new DatasetException("sample file not found (listed in the split list)", file);
-        using var reader = new StreamReader(file);
-        int row = 0, number = 0;
-        while (row < points && reader.ReadLine() is { } line)
-        {
-            number++;
-            if (line.Length > 4096) throw new DatasetException("line longer than 4,096 characters", file, line: number);
-            if (line.Trim().Length == 0) continue;
-            var fields = line.Split(',');
-            if (fields.Length is not (3 or 6))
-                throw new DatasetException($"{fields.Length} comma-separated values; expected x,y,z or x,y,z,nx,ny,nz", file, line: number);
-            for (int c = 0; c < 3; c++)
-            {
-                if (!float.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
-                    throw new DatasetException($"'{fields[c].Trim()}' is not a finite number", file, line: number);
-                xyz[3 * row + c] = v;
-            }
-            row++;
-        }
-        if (row < points)
-            throw new DatasetException($"{row} points, fewer than the {points} asked for (--points)", file);
+        int rows = PointRows.Read(file, xyz[..(3 * points)], blanksToo: false);
+        if (rows < points)
+            throw new DatasetException($"{rows} points, fewer than the {points} asked for (--points)", file);
     }
 }

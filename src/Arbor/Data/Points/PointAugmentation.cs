@@ -8,9 +8,10 @@ namespace Arbor.Data.Points;
 /// loader's generator (seeded by seed, epoch and batch), so a batch's views depend only on those. In order: point dropout
 /// (each point replaced by the cloud's first with a per-cloud probability drawn from [0, <see cref="DropoutMax"/>], as
 /// PointNet++ — the cloud keeps N points), rotation about the up axis, anisotropic scaling, translation, and clipped
-/// Gaussian jitter. No per-cloud loop.
+/// Gaussian jitter. No per-cloud loop. The parameters are drawn for the whole batch before any is applied, so a
+/// data-parallel rank can augment only its own clouds (<see cref="IRowwiseBatchTransform"/>).
 /// </summary>
-public sealed record PointAugmentation : IBatchTransform
+public sealed record PointAugmentation : IRowwiseBatchTransform
 {
     /// <summary>Largest per-cloud dropout probability (0 disables).</summary>
     public double DropoutMax { get; init; }
@@ -44,18 +45,26 @@ public sealed record PointAugmentation : IBatchTransform
         DropoutMax = 0.5, RotateUp = true, ScaleMin = 0.8, ScaleMax = 1.25, Translation = 0.1, JitterSigma = 0.01, JitterClip = 0.05,
     };
 
-    public Tensor Apply(Tensor points, torch.Generator generator)
+    public Tensor Apply(Tensor points, torch.Generator generator) => ApplyToRows(points, points.shape[0], 0, generator);
+
+    /// <summary>
+    /// Draws every random number of a batch of <paramref name="batchSize"/> clouds (in the order one process always drew
+    /// them), then augments only <paramref name="clouds"/>, the batch's clouds from <paramref name="firstRow"/> on.
+    /// </summary>
+    public Tensor ApplyToRows(Tensor clouds, long batchSize, long firstRow, torch.Generator generator)
     {
-        if (points.dim() != 3 || points.shape[2] != 3)
-            throw new ArgumentException($"point augmentation takes clouds [B, N, 3], not [{string.Join(", ", points.shape)}]");
+        if (clouds.dim() != 3 || clouds.shape[2] != 3)
+            throw new ArgumentException($"point augmentation takes clouds [B, N, 3], not [{string.Join(", ", clouds.shape)}]");
+        DrawnRows.Check(batchSize, firstRow, clouds.shape[0]);
         using var scope = torch.NewDisposeScope();
-        long b = points.shape[0], n = points.shape[1];
-        var x = points;
+        long b = batchSize, n = clouds.shape[1], first = firstRow, count = clouds.shape[0];
+        // Every parameter is drawn, and turned into its final form (masks, rotation matrices, clipped jitter), on the whole
+        // batch; the clouds then take their own rows.
+        Tensor? drop = null, rotation = null, scale = null, shift = null, jitter = null;
         if (DropoutMax > 0)
         {
             var ratio = torch.rand(new[] { b, 1L }, generator: generator).mul_(DropoutMax);
-            var drop = torch.rand(new[] { b, n }, generator: generator).lt(ratio).unsqueeze(2);
-            x = torch.where(drop, x[.., ..1, ..].expand(-1, n, -1), x);
+            drop = torch.rand(new[] { b, n }, generator: generator).lt(ratio).unsqueeze(2);
         }
         if (RotateUp)
         {
@@ -64,15 +73,21 @@ public sealed record PointAugmentation : IBatchTransform
             var zero = torch.zeros_like(c);
             var one = torch.ones_like(c);
             // Row-vector convention: x' = x · R, R = [[c, 0, −s], [0, 1, 0], [s, 0, c]] turns about y.
-            var r = torch.stack(new[] { c, zero, s.neg(), zero, one, zero, s, zero, c }, 1).view(b, 3, 3);
-            x = x.bmm(r);
+            rotation = torch.stack(new[] { c, zero, s.neg(), zero, one, zero, s, zero, c }, 1).view(b, 3, 3);
         }
         if (ScaleMin != 1 || ScaleMax != 1)
-            x = x * torch.rand(new[] { b, 1L, 3L }, generator: generator).mul_(ScaleMax - ScaleMin).add_(ScaleMin);
+            scale = torch.rand(new[] { b, 1L, 3L }, generator: generator).mul_(ScaleMax - ScaleMin).add_(ScaleMin);
         if (Translation > 0)
-            x = x + torch.rand(new[] { b, 1L, 3L }, generator: generator).mul_(2 * Translation).sub_(Translation);
+            shift = torch.rand(new[] { b, 1L, 3L }, generator: generator).mul_(2 * Translation).sub_(Translation);
         if (JitterSigma > 0)
-            x = x + torch.randn(new[] { b, n, 3L }, generator: generator).mul_(JitterSigma).clamp_(-JitterClip, JitterClip);
-        return (ReferenceEquals(x, points) ? x.clone() : x).MoveToOuterDisposeScope();
+            jitter = torch.randn(new[] { b, n, 3L }, generator: generator).mul_(JitterSigma).clamp_(-JitterClip, JitterClip);
+
+        var x = clouds;
+        if (DrawnRows.Of(drop, first, count) is { } dropped) x = torch.where(dropped, x[.., ..1, ..].expand(-1, n, -1), x);
+        if (DrawnRows.Of(rotation, first, count) is { } r) x = x.bmm(r);
+        if (DrawnRows.Of(scale, first, count) is { } sc) x = x * sc;
+        if (DrawnRows.Of(shift, first, count) is { } t) x = x + t;
+        if (DrawnRows.Of(jitter, first, count) is { } j) x = x + j;
+        return (ReferenceEquals(x, clouds) ? x.clone() : x).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Arbor.Data.Points;
 
 /// <summary>
@@ -53,25 +51,10 @@ public static class PointCloudFile
     static float[] ReadRows(string path, int points)
     {
         var xyz = new float[3 * points];
-        using var reader = new StreamReader(path);
-        int row = 0, number = 0;
-        while (row < points && reader.ReadLine() is { } line)
-        {
-            number++;
-            if (line.Length > 4096) throw new DatasetException("line longer than 4,096 characters", path, line: number);
-            if (line.Trim().Length == 0) continue;
-            var fields = line.Contains(',') ? line.Split(',') : line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length is not (3 or 6))
-                throw new DatasetException($"{fields.Length} values; expected x,y,z or x,y,z,nx,ny,nz (separated by commas or blanks)", path, line: number);
-            for (int c = 0; c < fields.Length; c++)
-                if (!float.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
-                    throw new DatasetException($"'{fields[c].Trim()}' is not a finite number", path, line: number);
-                else if (c < 3) xyz[3 * row + c] = v;
-            row++;
-        }
-        if (row == 0) throw new DatasetException("no x,y,z rows (only blank lines)", path);
-        if (row < points)
-            throw new DatasetException($"{row} point{(row == 1 ? "" : "s")}, fewer than the {points} the model takes per cloud (rows are not repeated to pad)", path);
+        int rows = PointRows.Read(path, xyz, blanksToo: true);
+        if (rows == 0) throw new DatasetException("no x,y,z rows (only blank lines)", path);
+        if (rows < points)
+            throw new DatasetException($"{rows} point{(rows == 1 ? "" : "s")}, fewer than the {points} the model takes per cloud (rows are not repeated to pad)", path);
         return xyz;
     }
 }

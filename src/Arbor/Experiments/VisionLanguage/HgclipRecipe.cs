@@ -98,14 +98,20 @@ public static class HgclipRecipe
         return c with
         {
             TextInit = textPrompt ? c.TextInit ?? (reference ? dataset.TextInit : "a photo of a") : null,
-            HeadNormalization = head ? RunRecipes.Choice(c.HeadNormalization ?? (reference ? "reference" : "cosine"), Normalizations, "--head-normalization") : null,
+            // Both recipes now share the head normalisation and the schedule: Arbor's defaults were chosen by measurement
+            // (docs/results.md, "HGCLIP's defaults on the pretrained towers": 3 seeds × 2 tasks, plateau above cosine decay,
+            // the reference head at least as good as the cosine head).
+            HeadNormalization = head ? RunRecipes.Choice(c.HeadNormalization ?? "reference", Normalizations, "--head-normalization") : null,
             EdgeMultiplicity = graph ? RunRecipes.Choice(c.EdgeMultiplicity ?? (reference && dataset.EdgesPerLeaf ? "per-leaf" : "one"), Multiplicities, "--edge-multiplicity") : null,
-            Schedule = schedule ?? (reference ? "plateau" : "cosine"),
+            Schedule = schedule ?? "plateau",
             ClipPreprocessing = c.ClipPreprocessing ?? (reference ? "stretch" : null),
         };
     }
 
-    /// <summary>The head normalisation of a (resolved or older) config; older configs ran with Cosine.</summary>
+    /// <summary>
+    /// The head normalisation of a (resolved or older) config. Configs written before the field existed ran with Cosine,
+    /// so a missing value still means Cosine (a resolved config always names it).
+    /// </summary>
     public static HgclipNormalization NormalizationOf(RunConfig c) =>
         c.HeadNormalization == "reference" ? HgclipNormalization.Reference : HgclipNormalization.Cosine;
 

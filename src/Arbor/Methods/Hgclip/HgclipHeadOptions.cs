@@ -32,8 +32,11 @@ public sealed record HgclipHeadOptions
     /// <summary>Fixed scale of the attention term (the reference's 100).</summary>
     public double AttentionScale { get; init; } = 100.0;
 
-    /// <summary>Normalisation mode; the paper's cosine form by default.</summary>
-    public HgclipNormalization Normalization { get; init; } = HgclipNormalization.Cosine;
+    /// <summary>
+    /// Normalisation mode; the reference code's form by default (chosen by measurement on pretrained towers, see
+    /// docs/hgclip.md: it trained at least as well as the paper's cosine form in every comparison).
+    /// </summary>
+    public HgclipNormalization Normalization { get; init; } = HgclipNormalization.Reference;
 
     /// <summary>Heads per GAT layer (averaged); 1 is the reference's effective computation.</summary>
     public int GraphHeads { get; init; } = 1;
