@@ -16,14 +16,20 @@ internal static class ClipActivation
         _ => throw new ArgumentException($"unknown activation '{name}'"),
     };
 
+    /// <summary>1.702 as a native scalar made once: a fresh one per call would live until a garbage collection (see CachedScalars).</summary>
+    static readonly Scalar QuickGeluScale = 1.702.ToScalar();
+
     /// <summary>
     /// x · σ(1.702 x). Without autograd the two last steps run in place on one temporary: on large activations each
     /// fresh tensor costs about as much as the arithmetic (allocation and first-touch page faults).
     /// </summary>
     static Tensor QuickGelu(Tensor x)
     {
-        if (torch.is_grad_enabled()) return x * torch.sigmoid(x * 1.702);
-        var y = x * 1.702;
-        return y.sigmoid_().mul_(x);
+        if (torch.is_grad_enabled()) return x * torch.sigmoid(x.mul(QuickGeluScale));
+        // The in-place ops' own handles are disposed here: each one keeps the activation's storage alive otherwise.
+        using var scope = torch.NewDisposeScope();
+        var y = x.mul(QuickGeluScale);
+        y.sigmoid_().mul_(x);
+        return y.MoveToOuterDisposeScope();
     }
 }

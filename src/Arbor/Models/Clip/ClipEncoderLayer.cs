@@ -11,7 +11,7 @@ public sealed class ClipMlp : nn.Module
     readonly Linear fc1, fc2;
 #pragma warning restore IDE1006
     readonly Func<Tensor, Tensor> _activation;
-    readonly long _intermediate;
+    readonly long _width, _intermediate;
 
     /// <summary>
     /// Largest intermediate activation computed in one piece. glibc's malloc serves every block above 32 MB with fresh
@@ -19,13 +19,17 @@ public sealed class ClipMlp : nn.Module
     /// on every call; on this machine that made sigmoid over 40 MB about 20× slower per element than over 30 MB. The text
     /// tower at batch 64 (64 × 77 × 2048 floats = 40 MB) crossed it; row chunks below it run at full speed.
     /// </summary>
-    const long MaxActivationBytes = 24L << 20;
+    internal const long DefaultMaxActivationBytes = 24L << 20;
+
+    /// <summary>The chunking limit (<see cref="DefaultMaxActivationBytes"/>); tests lower it to force chunks on small inputs.</summary>
+    internal long MaxActivationBytes { get; set; } = DefaultMaxActivationBytes;
 
     public ClipMlp(int width, int intermediate, string activation) : base(nameof(ClipMlp))
     {
         fc1 = nn.Linear(width, intermediate);
         fc2 = nn.Linear(intermediate, width);
         _activation = ClipActivation.Get(activation);
+        _width = width;
         _intermediate = intermediate;
         RegisterComponents();
     }
@@ -45,7 +49,7 @@ public sealed class ClipMlp : nn.Module
         for (long start = 0; start < rows; start += step)
             outputs.Add(Dense(flat.narrow(0, start, Math.Min(step, rows - start))));
         var shape = x.shape.ToArray();
-        shape[^1] = fc2.weight!.shape[0];
+        shape[^1] = _width;   // not fc2.weight: each read of a module's weight makes a native handle only a finalizer frees
         return torch.cat(outputs, 0).view(shape).MoveToOuterDisposeScope();
     }
 
@@ -79,10 +83,10 @@ public sealed class ClipEncoderLayer : nn.Module
     {
         using var n1 = layer_norm1.forward(x);
         using var a = self_attn.Forward(n1, causal);
-        using var h = x + a;
+        using var h = x.add(a, CachedScalars.One);
         using var n2 = layer_norm2.forward(h);
         using var m = mlp.Forward(n2);
-        return h + m;
+        return h.add(m, CachedScalars.One);
     }
 }
 

@@ -59,7 +59,8 @@ public sealed class ClipTextTransformer : nn.Module
     public Tensor PooledPositions(Tensor inputIds)
     {
         if (_config.EosTokenId == 2) return inputIds.argmax(-1);
-        using var isEos = inputIds.eq(_config.EosTokenId).to_type(ScalarType.Int32);
+        using var eos = ((long)_config.EosTokenId).ToScalar();   // disposed now, not by a finalizer (see CachedScalars)
+        using var isEos = inputIds.eq(eos).to_type(ScalarType.Int32);
         return isEos.argmax(-1);
     }
 
@@ -72,7 +73,7 @@ public sealed class ClipTextTransformer : nn.Module
             throw new ArgumentException($"sequences of {l} tokens exceed the model's {_config.MaxPositionEmbeddings} positions");
         var tokens = embeddings.Tokens(inputIds);
         if (prompts?.Shallow is { } shallow) tokens = ReplaceContext(tokens, shallow, "Shallow");
-        var hidden = tokens + embeddings.Positions(l);
+        var hidden = tokens.add(embeddings.Positions(l), CachedScalars.One);
         Func<int, Tensor, Tensor>? hook = null;
         if (prompts?.Deep is { Count: > 0 } deep)
         {

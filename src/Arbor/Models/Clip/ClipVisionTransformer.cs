@@ -36,7 +36,7 @@ public sealed class ClipVisionEmbeddings : nn.Module
         var pixels = pixelValues.to(patch_embedding.weight!.dtype);
         var patches = patch_embedding.forward(pixels).flatten(2).transpose(1, 2);
         var cls = class_embedding.view(1, 1, -1).expand(b, 1, -1);
-        return (torch.cat([cls, patches], 1) + position_embedding.weight!).MoveToOuterDisposeScope();
+        return torch.cat([cls, patches], 1).add(position_embedding.weight!, CachedScalars.One).MoveToOuterDisposeScope();
     }
 }
 
