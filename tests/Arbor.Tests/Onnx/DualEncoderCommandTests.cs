@@ -1,4 +1,5 @@
 using Arbor.Cli;
+using Arbor.Experiments;
 using Arbor.IO;
 using Arbor.Tests.Data;
 using Arbor.Training;
@@ -128,6 +129,10 @@ public sealed class DualEncoderCommandTests : IDisposable
         Assert.Contains(keys, k => k.StartsWith("backbone.tower.resnet.", StringComparison.Ordinal));
         var config = RunConfig.Read(Path.Combine(_tmp.File("ce"), "config.json"));
         Assert.Equal((3, 64, "none"), (config.Channels, config.ImageSize, config.Normalization));
+        // Fine-tuning rate: a tenth of ce's from-scratch default unless --lr is given.
+        Assert.Equal(0.01, config.LearningRate!.Value, 12);
+        Assert.Equal(0.1, TrainRun.Resolve(new RunConfig { Method = "ce", Backbone = "resnet18" }).LearningRate!.Value, 12);
+        Assert.Equal(0.05, TrainRun.Resolve(new RunConfig { Method = "ce", Backbone = "resnet18-imagenet", LearningRate = 0.05 }).LearningRate!.Value, 12);
     }
 
     [Theory]
