@@ -18,7 +18,7 @@ internal static class TrainCommand
         var hierarchy = SharedOptions.Hierarchy();
         var dataRoot = SharedOptions.DataRoot();
         var allowOutside = SharedOptions.AllowOutsidePaths();
-        var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 | resnet18-imagenet for images, pointnet | dgcnn for point clouds (default: the method's; pointnet on point clouds)" };
+        var backbone = new Option<string?>("--backbone") { Description = "Backbone: resnet20 | resnet18 | resnet18-imagenet (fine-tuned) | resnet18-imagenet-scratch (its network, fresh weights) for images, pointnet | dgcnn for point clouds (default: the method's; pointnet on point clouds)" };
         var points = SharedOptions.Points();
         var clip = new Option<string?>("--clip") { Description = "Hugging Face CLIP folder for hgclip | coop | vpt | ivlp | kgcoop | cocoop | maple | promptsrc | linear-probe (config.json, model.safetensors, vocab.json, merges.txt)" };
         var clipPreprocess = ClipOptions.Preprocessing();

@@ -62,19 +62,6 @@ public sealed class Batch : IDisposable
         return new Batch(Images.to(device), View2?.to(device), leaves, levels, Indices, Epoch, BatchIndex);
     }
 
-    /// <summary>
-    /// Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of this batch (a data-parallel
-    /// rank's shard), as views that belong to the caller's dispose scope.
-    /// </summary>
-    public Batch Rows(int start, int count)
-    {
-        if (start < 0 || count < 1 || start + count > Count) throw new ArgumentOutOfRangeException(nameof(count), $"rows {start}+{count} of a batch of {Count}");
-        var leaves = Leaves.narrow(0, start, count);
-        var levels = LevelLabels.Select(t => ReferenceEquals(t, Leaves) ? leaves : t.narrow(0, start, count)).ToArray();
-        return new Batch(Images.narrow(0, start, count), View2?.narrow(0, start, count), leaves, levels,
-            Indices.AsSpan(start, count).ToArray(), Epoch, BatchIndex);
-    }
-
     public void Dispose()
     {
         Images.Dispose();

@@ -76,7 +76,7 @@ public sealed class TrainRun
         else if (config.ImageSize is null || config.Mean is null)
             config = defaults.Family == MethodFamily.VisionLanguage
                 ? VisionLanguageMethods.ResolveInput(config, splits)
-                : Models.Vision.Backbones.IsPretrained(config.Backbone)
+                : Models.Vision.Backbones.IsTower(config.Backbone)
                 ? config with { Channels = 3, ImageSize = config.ImageSize ?? 224, Normalization = Normalization.None.Name }
                 : RunValidation.ResolveInput(config, splits, check, progress);
         RunValidation.CheckData(config, splits);

@@ -47,7 +47,7 @@ public sealed class TrainedRun : IDisposable
                                      $"{runChannels}); its first layer was trained on them. Leave --channels out", Folder.ConfigFile);
         if (imageSize is not int size || size == Config.ImageSize) { _input = Config; return null; }
         string trained = Config.ImageSize is int s ? $"{s}×{s} px" : "the dataset's own size";
-        if (MethodCatalog.Get(Config.Method).Family == MethodFamily.VisionLanguage || Models.Vision.Backbones.IsPretrained(Config.Backbone))
+        if (MethodCatalog.Get(Config.Method).Family == MethodFamily.VisionLanguage || Models.Vision.Backbones.IsTower(Config.Backbone))
             throw new ArborException($"--image-size {size}: this run's image tower ({Config.Backbone}) takes {trained} only " +
                                      "(config.json image_size). Leave --image-size out", Folder.ConfigFile);
         _input = Config with { ImageSize = size };

@@ -28,6 +28,13 @@ public interface IImageEncoder : IDisposable
     ImageEncoding Encode(Tensor images, bool withTokens = false);
 }
 
+/// <summary>A tower whose architecture can also be trained from scratch: it can replace its pretrained weights with a fresh initialisation.</summary>
+public interface IScratchInitialisable
+{
+    /// <summary>Re-initialises every weight as the architecture's usual training from scratch would (torch's global generator).</summary>
+    void InitialiseFromScratch();
+}
+
 /// <summary>Tokenised texts: ids and attention mask [T, L] (int64), with nCtx context placeholders after the first token.</summary>
 public sealed record TextBatch(Tensor Ids, Tensor Mask, int ContextTokens) : IDisposable
 {

@@ -12,7 +12,7 @@ namespace Arbor.Models.Encoders;
 /// network sees exactly what it was trained on. Features: the 512-d average-pooled output (the graph's output);
 /// tokens: the 7×7×512 map before pooling, as 49 tokens for HGCLIP's prototype attention.
 /// </summary>
-public sealed class ResNet18ImageNet : nn.Module, IImageEncoder
+public sealed class ResNet18ImageNet : nn.Module, IImageEncoder, IScratchInitialisable
 {
     public const string PackageId = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
     public const string PackageVersion = "0.23.1";
@@ -48,6 +48,12 @@ public sealed class ResNet18ImageNet : nn.Module, IImageEncoder
         _featureMap = pool.Inputs[0];
         RegisterComponents();
     }
+
+    /// <summary>
+    /// Forgets the ImageNet weights: the same network and preprocessing, initialised as torchvision initialises a
+    /// ResNet-18 (the <c>resnet18-imagenet-scratch</c> backbone, the from-scratch control for fine-tuning).
+    /// </summary>
+    public void InitialiseFromScratch() => resnet.InitialiseFromScratch();
 
     /// <summary>The weight of each training batch in the running BatchNorm statistics (torch's convention and default).</summary>
     public const double FineTuningBatchNormMomentum = 0.1;

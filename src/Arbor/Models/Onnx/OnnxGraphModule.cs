@@ -168,6 +168,42 @@ public sealed class OnnxGraphModule : nn.Module
     public Parameter? Parameter(string onnxName) =>
         _slots.TryGetValue(onnxName, out var slot) && slot.IsParameter ? slot.Owner.get_parameter(slot.Local) : null;
 
+    /// <summary>
+    /// Replaces the imported weights with a fresh initialisation, as torchvision initialises the same layers, so the
+    /// graph can be trained from scratch as the control for fine-tuning it: Conv weights Kaiming-normal (fan-out, ReLU
+    /// gain), Conv biases zero; BatchNormalization scale 1, bias 0, running mean 0, running variance 1; Gemm weights and
+    /// biases uniform in ±1/√fan-in (torch's Linear). Other initializers (shapes, constants, embeddings of other ops) are
+    /// left as they are. Draws from torch's global generator, so <c>manual_seed</c> makes it repeatable.
+    /// </summary>
+    public OnnxGraphModule InitialiseFromScratch()
+    {
+        using var noGrad = no_grad();
+        Tensor? Init(OnnxNode node, int input) =>
+            node.Inputs.Count > input && node.Inputs[input].Length > 0 && IsInitializer(node.Inputs[input]) ? Value(node.Inputs[input]) : null;
+        foreach (var node in _nodes)
+            switch (node.OpType)
+            {
+                case "Conv":
+                    if (Init(node, 1) is { } kernel) nn.init.kaiming_normal_(kernel, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    Init(node, 2)?.zero_();
+                    break;
+                case "BatchNormalization":
+                    Init(node, 1)?.fill_(1);
+                    Init(node, 2)?.zero_();
+                    Init(node, 3)?.zero_();
+                    Init(node, 4)?.fill_(1);
+                    break;
+                case "Gemm":
+                    if (Init(node, 1) is not { } weight || weight.dim() != 2) break;
+                    bool transposed = node.Attributes.TryGetValue("transB", out var t) && t.I != 0;
+                    double bound = 1 / Math.Sqrt(weight.shape[transposed ? 1 : 0]);
+                    weight.uniform_(-bound, bound);
+                    Init(node, 2)?.uniform_(-bound, bound);
+                    break;
+            }
+        return this;
+    }
+
     /// <summary>Stops gradients to every imported weight.</summary>
     public OnnxGraphModule Freeze()
     {
