@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""The ledger of scripts/evidence.sh: one JSON file per finished cell (budget / row / seed), and the tables made from it.
+
+  evidence-table.py record ENTRY RUN_DIR --row R --method M --options O --seed S --budget B --train-limit N
+                           --epochs E --probe-epochs P --seconds T --commit C --command CMD
+  evidence-table.py verify ENTRY RUN_DIR      exit 1 unless RUN_DIR's metrics equal ENTRY's exactly
+  evidence-table.py table LEDGER [--budget B]  markdown: mean ± sample std per row, paired differences against hmlc,
+                                               and the learning curves (budgets curve-eE) as one table per row
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from datetime import datetime, timezone
+
+
+def metrics_of(run_dir):
+    path = os.path.join(run_dir, "metrics.json")
+    try:
+        with open(path) as f:
+            m = json.load(f)
+        m["levels"][0]["top1"], m["full_path"], m["consistency"], m["mistake_severity"]
+        return m
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+        sys.exit(f"evidence-table: {path}: not a finished run's metrics ({e})")
+
+
+def record(a):
+    entry = {
+        "row": a.row, "method": a.method, "options": a.options, "seed": a.seed, "budget": a.budget,
+        "train_limit": a.train_limit, "epochs": a.epochs, "probe_epochs": a.probe_epochs, "threads": 1,
+        "seconds": a.seconds, "commit": a.commit, "finished": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": a.command, "metrics": metrics_of(a.run_dir),
+    }
+    os.makedirs(os.path.dirname(a.entry), exist_ok=True)
+    # Written whole, then renamed: an interrupted run never leaves a half-written cell that would be skipped later.
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(a.entry), suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(entry, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, a.entry)
+
+
+def headline(m):
+    return [l["top1"] for l in m["levels"]] + [m["full_path"], m["consistency"], m["mistake_severity"]]
+
+
+def verify(a):
+    with open(a.entry) as f:
+        want = json.load(f)["metrics"]
+    got = metrics_of(a.run_dir)
+    names = [f"level {i + 1}" for i in range(len(want["levels"]))] + ["full path", "consistency", "mistake severity"]
+    diffs = [(n, w, g) for n, w, g in zip(names, headline(want), headline(got)) if w != g]
+    if not diffs:
+        print(f"{a.entry}: reproduced exactly ({', '.join(f'{n} {v:.6g}' for n, v in zip(names, headline(got)))})")
+        return 0
+    for n, w, g in diffs:
+        print(f"{a.entry}: {n} ledger {w!r}, rerun {g!r} (difference {g - w:+.3g})")
+    return 1
+
+
+# The methods first, in the order of docs/results.md, then the ablations by name.
+ORDER = ["ce", "ce-levels", "supcon", "hmlc", "hicone", "himulcone", "g-hmlc", "a-hmlc"]
+
+
+def ordered(rows):
+    return dict(sorted(rows.items(), key=lambda kv: (ORDER.index(kv[0]) if kv[0] in ORDER else len(ORDER), kv[0])))
+
+
+def load(ledger):
+    cells = {}
+    for budget in sorted(os.listdir(ledger)):
+        bdir = os.path.join(ledger, budget)
+        if not os.path.isdir(bdir):
+            continue
+        for row in sorted(os.listdir(bdir)):
+            rdir = os.path.join(bdir, row)
+            for name in sorted(os.listdir(rdir)) if os.path.isdir(rdir) else []:
+                if name.endswith(".json"):
+                    with open(os.path.join(rdir, name)) as f:
+                        e = json.load(f)
+                    cells.setdefault(budget, {}).setdefault(row, {})[e["seed"]] = e
+    return {budget: ordered(rows) for budget, rows in cells.items()}
+
+
+def spread(values, scale=100, digits=2):
+    v = [scale * x for x in values]
+    return f"{statistics.mean(v):.{digits}f} ± {statistics.stdev(v):.{digits}f}" if len(v) > 1 else f"{v[0]:.{digits}f}"
+
+
+def table(a):
+    cells = load(a.ledger)
+    curve = {b: rows for b, rows in cells.items() if b.startswith("curve-e")}
+    for budget, rows in cells.items():
+        if (a.budget and budget != a.budget) or budget in curve:
+            continue
+        print(f"\n### Budget `{budget}`\n")
+        first = next(iter(next(iter(rows.values())).values()))
+        names = [l.get("name") or f"level {i + 1}" for i, l in enumerate(first["metrics"]["levels"])]
+        print("| row | seeds | " + " | ".join(f"{n} top-1" for n in names) +
+              " | full path | consistency | mistake severity | minutes per run |")
+        print("|---|---|" + "---|" * (len(names) + 4))
+        for row, runs in rows.items():
+            ms = [e["metrics"] for e in runs.values()]
+            levels = [spread([m["levels"][i]["top1"] for m in ms]) for i in range(len(names))]
+            print(f"| {row} | {len(ms)} | " + " | ".join(levels) +
+                  f" | {spread([m['full_path'] for m in ms])} | {spread([m['consistency'] for m in ms])}"
+                  f" | {spread([m['mistake_severity'] for m in ms], 1, 3)}"
+                  f" | {spread([e['seconds'] / 60 for e in runs.values()], 1, 1)} |")
+        if "hmlc" in rows:
+            print("\nPaired differences against hmlc on the same seeds (points; mean ± sample std of the per-seed differences):\n")
+            print("| row | seeds | finest level | full path |")
+            print("|---|---|---|---|")
+            base = rows["hmlc"]
+            for row, runs in rows.items():
+                shared = sorted(set(runs) & set(base))
+                if row == "hmlc" or not shared:
+                    continue
+                leaf = [runs[s]["metrics"]["levels"][-1]["top1"] - base[s]["metrics"]["levels"][-1]["top1"] for s in shared]
+                full = [runs[s]["metrics"]["full_path"] - base[s]["metrics"]["full_path"] for s in shared]
+                sign = lambda v: ("+" if statistics.mean(v) >= 0 else "") + spread(v)
+                print(f"| {row} | {len(shared)} | {sign(leaf)} | {sign(full)} |")
+    if curve and not a.budget:
+        epochs = sorted(curve, key=lambda b: int(b[len("curve-e"):]))
+        print("\n### Learning curves (budget `curve-eE`: finest-level top-1 / full path, mean over seeds)\n")
+        print("| row | " + " | ".join(f"{b[len('curve-e'):]} epochs" for b in epochs) + " |")
+        print("|---|" + "---|" * len(epochs))
+        for row in ordered({r: None for b in epochs for r in curve[b]}):
+            line = []
+            for b in epochs:
+                runs = curve[b].get(row)
+                if not runs:
+                    line.append("")
+                    continue
+                ms = [e["metrics"] for e in runs.values()]
+                line.append(f"{spread([m['levels'][-1]['top1'] for m in ms])} / {spread([m['full_path'] for m in ms])}"
+                            f" ({len(ms)} seed{'s' if len(ms) > 1 else ''}, {statistics.mean(e['seconds'] for e in runs.values()) / 60:.0f} min)")
+            print(f"| {row} | " + " | ".join(line) + " |")
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="action", required=True)
+    r = sub.add_parser("record")
+    r.add_argument("entry"); r.add_argument("run_dir")
+    for name in ("row", "method", "options", "budget", "commit", "command"):
+        r.add_argument(f"--{name}", required=True)
+    for name in ("seed", "train-limit", "epochs", "probe-epochs", "seconds"):
+        r.add_argument(f"--{name}", type=int, required=True)
+    v = sub.add_parser("verify")
+    v.add_argument("entry"); v.add_argument("run_dir")
+    t = sub.add_parser("table")
+    t.add_argument("ledger"); t.add_argument("--budget")
+    a = p.parse_args()
+    return {"record": record, "verify": verify, "table": table}[a.action](a) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
