@@ -22,6 +22,11 @@ internal sealed class ContrastiveCliOptions
     readonly Option<int?> refitEvery = new("--refit-every") { Description = "g-hmlc: refit the level masks every E epochs (default 1)" };
     readonly Option<int?> maskWidth = new("--mask-width") { Description = "a-hmlc: hidden width of the mask heads (default 0: the projection width)" };
     readonly Option<bool?> detachMaskInput = new("--detach-mask-input") { Description = "a-hmlc: mask heads read a detached backbone feature [true|false]" };
+    readonly Option<string?> maskHeads = new("--mask-heads")
+    {
+        Description = "a-hmlc: attention (a mask per sample from heads on the backbone feature) | static (one learned " +
+                      "mask σ(θ) per level, H×D parameters: the equal-capacity control for g-hmlc's hard masks)",
+    };
     readonly Option<string?> sampler = new("--sampler") { Description = "Training batches: random | hierarchical (HMLC's groups of four)" };
     readonly Option<double?> jitterP = new("--jitter-p") { Description = "Contrastive views: colour-jitter probability (arbor 1, reference 0.8)" };
     readonly Option<double?> grayscaleP = new("--grayscale-p") { Description = "Contrastive views: random-grayscale probability (0.2)" };
@@ -36,7 +41,7 @@ internal sealed class ContrastiveCliOptions
         foreach (var option in new Option[]
                  {
                      recipe, hicone, reducePrefixes, instanceLevel, inverseFrequency, maskConstraint, refitEvery, maskWidth,
-                     detachMaskInput, sampler, jitterP, grayscaleP, hue, cropScaleMin, lossScale, probeRecipe,
+                     detachMaskInput, maskHeads, sampler, jitterP, grayscaleP, hue, cropScaleMin, lossScale, probeRecipe,
                  })
             command.Options.Add(option);
     }
@@ -53,6 +58,7 @@ internal sealed class ContrastiveCliOptions
         RefitEvery = result.GetValue(refitEvery),
         MaskWidth = result.GetValue(maskWidth),
         DetachMaskInput = result.GetValue(detachMaskInput),
+        MaskHeads = result.GetValue(maskHeads),
         Sampler = result.GetValue(sampler),
         JitterP = result.GetValue(jitterP),
         GrayscaleP = result.GetValue(grayscaleP),

@@ -21,6 +21,9 @@ public static class ContrastiveRecipe
     static readonly string[] LossScales = { "levels", "normalised", "reference" };
     static readonly string[] ProbeRecipes = { "arbor", "reference" };
 
+    /// <summary>Values of <c>--mask-heads</c> (a-hmlc): attention heads, or one static learned mask per level.</summary>
+    public static IReadOnlyList<string> MaskHeadKinds { get; } = new[] { "attention", "static" };
+
     /// <summary>
     /// Fills the recipe's training defaults (epochs, batch, optimiser, …) into the unset fields of a config whose method is
     /// canonical and recipe checked (<see cref="RunRecipes"/>); the method's own defaults fill what is still unset afterwards.
@@ -52,12 +55,24 @@ public static class ContrastiveRecipe
         RefuseUnless(contrastive, "contrastive methods", c, ("--hicone", c.HiConE), ("--reduce-prefixes", c.ReducePrefixes),
             ("--instance-level", c.InstanceLevel), ("--inverse-frequency", c.InverseFrequency), ("--mask-constraint", c.MaskConstraint),
             ("--refit-every", c.RefitEvery), ("--mask-width", c.MaskWidth), ("--detach-mask-input", c.DetachMaskInput),
-            ("--jitter-p", c.JitterP), ("--grayscale-p", c.GrayscaleP), ("--hue", c.Hue), ("--crop-scale-min", c.CropScaleMin),
-            ("--loss-scale", c.LossScale), ("--probe-recipe", c.ProbeRecipe));
+            ("--mask-heads", c.MaskHeads), ("--jitter-p", c.JitterP), ("--grayscale-p", c.GrayscaleP), ("--hue", c.Hue),
+            ("--crop-scale-min", c.CropScaleMin), ("--loss-scale", c.LossScale), ("--probe-recipe", c.ProbeRecipe));
         RefuseUnless(family != MethodFamily.VisionLanguage, "image methods", c, ("--sampler", c.Sampler));
         bool masked = method is "g-hmlc" or "a-hmlc";
         RefuseUnless(method == "g-hmlc", "g-hmlc", c, ("--refit-every", c.RefitEvery));
-        RefuseUnless(method == "a-hmlc", "a-hmlc", c, ("--mask-width", c.MaskWidth), ("--detach-mask-input", c.DetachMaskInput));
+        RefuseUnless(method == "a-hmlc", "a-hmlc", c, ("--mask-width", c.MaskWidth), ("--detach-mask-input", c.DetachMaskInput),
+            ("--mask-heads", c.MaskHeads));
+        var maskHeads = c.MaskHeads is null ? null : RunRecipes.Choice(c.MaskHeads, MaskHeadKinds, "--mask-heads");
+        bool attention = method == "a-hmlc" && maskHeads is null or "attention";
+        if (maskHeads == "static")
+        {
+            var given = new[] { ("--mask-width", c.MaskWidth is not null), ("--detach-mask-input", c.DetachMaskInput is not null) }
+                .Where(o => o.Item2).Select(o => o.Item1).ToArray();
+            if (given.Length > 0)
+                throw new ArborException($"{string.Join(", ", given)} {(given.Length == 1 ? "applies" : "apply")} to a-hmlc's " +
+                    "attention mask heads, not to --mask-heads static (a static mask is one learned vector per level: no hidden " +
+                    "layer, no backbone input)");
+        }
         RefuseUnless(masked, "g-hmlc and a-hmlc (HMLC's own constraint is chosen by the method: hicone, himulcone)", c,
             ("--mask-constraint", c.MaskConstraint));
         bool constrained = method is "hicone" or "himulcone" || (masked && c.MaskConstraint == true);
@@ -87,8 +102,9 @@ public static class ContrastiveRecipe
             InverseFrequency = c.InverseFrequency ?? masked,
             MaskConstraint = masked ? c.MaskConstraint ?? false : null,
             RefitEvery = method == "g-hmlc" ? c.RefitEvery ?? 1 : null,
-            MaskWidth = method == "a-hmlc" ? c.MaskWidth ?? 0 : null,
-            DetachMaskInput = method == "a-hmlc" ? c.DetachMaskInput ?? false : null,
+            MaskWidth = attention ? c.MaskWidth ?? 0 : null,
+            DetachMaskInput = attention ? c.DetachMaskInput ?? false : null,
+            MaskHeads = method == "a-hmlc" ? maskHeads ?? "attention" : null,
             Sampler = sampler ?? (reference ? "hierarchical" : "random"),
             // The reference: RandomResizedCrop(scale 0.2–1), flip, RandomApply(ColorJitter(0.4, 0.4, 0.4, 0.1), p 0.8),
             // RandomGrayscale(0.2). Arbor: crops of 0.8–1 (small images lose too much at 0.2), jitter always, no hue.
@@ -113,6 +129,12 @@ public static class ContrastiveRecipe
         RefitEveryEpochs = c.RefitEvery ?? 1,
         MaskHiddenDim = c.MaskWidth ?? 0,
         DetachMaskInput = c.DetachMaskInput ?? false,
+        MaskHeads = c.MaskHeads switch
+        {
+            null or "attention" => MaskHeadKind.Attention,   // configs written before the option ran attention heads
+            "static" => MaskHeadKind.Static,
+            _ => throw new ArborException($"unknown mask heads '{c.MaskHeads}'; valid: {string.Join(", ", MaskHeadKinds)}"),
+        },
         LossScale = c.LossScale switch { "normalised" => LossScale.Normalised, "reference" => LossScale.Reference, _ => LossScale.Levels },
         Seed = c.Seed,
     };

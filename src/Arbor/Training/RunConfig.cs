@@ -55,6 +55,9 @@ public sealed record RunConfig
     public int? MaskWidth { get; init; }
     /// <summary>A-HMLC: the mask heads see a detached backbone feature (no second gradient path into the backbone).</summary>
     public bool? DetachMaskInput { get; init; }
+    /// <summary>A-HMLC: "attention" (per-sample mask heads) or "static" (one learned mask per level); older configs without
+    /// it ran attention heads.</summary>
+    public string? MaskHeads { get; init; }
     /// <summary>Training batches: "random" or "hierarchical" (HMLC's groups of four).</summary>
     public string? Sampler { get; init; }
     /// <summary>Contrastive views: probability of the colour jitter.</summary>
@@ -213,6 +216,8 @@ public sealed record RunConfig
         Require(Distributed is null or "mpi", $"distributed '{Distributed}' is not mpi");
         Require(Ranks is null or >= 1 and <= 65_536, $"ranks {Ranks} is not from 1 to 65536");
         Require(ValidationFraction is >= 0 and < 1, $"validation_fraction {ValidationFraction} is not in [0, 1)");
+        Require(MaskHeads is null || Arbor.Experiments.ContrastiveRecipe.MaskHeadKinds.Contains(MaskHeads),
+            $"mask_heads '{MaskHeads}' is not one of {string.Join(", ", Arbor.Experiments.ContrastiveRecipe.MaskHeadKinds)}");
         // Every number must be finite: JSON's 1e999 reads as infinity, which no option means (and which cannot be written back).
         foreach (var property in typeof(RunConfig).GetProperties())
             if (property.GetValue(this) is double value && !double.IsFinite(value))

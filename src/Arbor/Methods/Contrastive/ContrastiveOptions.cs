@@ -49,6 +49,13 @@ public sealed record ContrastiveOptions
     /// </summary>
     public bool DetachMaskInput { get; init; }
 
+    /// <summary>
+    /// A-HMLC: attention heads (per-sample masks, the default) or one static learned mask per level. Static masks have no
+    /// hidden layer and read no backbone feature, so <see cref="MaskHiddenDim"/> and <see cref="DetachMaskInput"/> must
+    /// stay at their defaults with them.
+    /// </summary>
+    public MaskHeadKind MaskHeads { get; init; } = MaskHeadKind.Attention;
+
     /// <summary>How the λ-weighted level losses are scaled (see <see cref="Contrastive.LossScale"/>).</summary>
     public LossScale LossScale { get; init; } = LossScale.Levels;
 
@@ -59,5 +66,9 @@ public sealed record ContrastiveOptions
         if (RefitEveryEpochs < 1) throw new ArborException($"mask refit interval must be ≥ 1 epoch, not {RefitEveryEpochs}");
         if (MixtureMaxIterations < 1) throw new ArborException("the mixture needs at least one EM iteration");
         if (MaskHiddenDim < 0) throw new ArborException($"mask head width must be ≥ 0, not {MaskHiddenDim}");
+        if (!Enum.IsDefined(MaskHeads)) throw new ArborException($"unknown mask head kind {(int)MaskHeads}");
+        if (MaskHeads == MaskHeadKind.Static && (MaskHiddenDim != 0 || DetachMaskInput))
+            throw new ArborException("static level masks have no hidden layer and read no backbone feature: " +
+                "a mask head width and a detached mask input apply to attention mask heads only");
     }
 }
