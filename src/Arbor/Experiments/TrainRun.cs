@@ -12,7 +12,8 @@ namespace Arbor.Experiments;
 /// <summary>
 /// `arbor train` as a library call: opens the data, builds the method's model, trains it with the shared trainer
 /// (checkpoint each epoch, best epoch on validation), runs the linear probe for contrastive methods, evaluates on the test
-/// split and writes metrics.json, config.json, model.safetensors and train.log into the run folder.
+/// split and writes metrics.json, config.json, model.safetensors and train.log into the run folder (and masks.json for
+/// the methods with level masks, G-HMLC and A-HMLC).
 /// Everything that can be wrong with the input (data, hierarchy, options) is checked before the run folder is created.
 /// </summary>
 public sealed class TrainRun
@@ -256,6 +257,13 @@ public sealed class TrainRun
             ContrastiveRecipe.ProbeOptions(config), progress);
         progress.Line($"linear probe: best validation mean top-1 {best:P2}");
         if (group.Rank == 0) plan.Run.Log($"linear probe: best validation mean top-1 {best:F4}");
+        // G-HMLC / A-HMLC: what the level masks look like (A-HMLC's averaged over the validation features just extracted).
+        if (group.Rank == 0 && RunLevelMasks.Of(model.Objective, hierarchy, valSet.Features, "validation images") is { } masks)
+        {
+            var file = plan.Run.File(LevelMaskSummary.FileName);
+            RunFolder.WriteGuard(file, () => masks.Write(file));
+            progress.Line($"level masks: {masks.DimensionsLine()}" + (masks.Levels > 1 ? $"; overlap {masks.OverlapLine()}" : ""));
+        }
     }
 
     /// <summary>The method's default learning rate is multiplied by this when the backbone is pretrained.</summary>

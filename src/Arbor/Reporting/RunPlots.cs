@@ -6,7 +6,7 @@ namespace Arbor.Reporting;
 
 /// <summary>
 /// The pictures of a run, in its <c>plots/</c> folder, drawn from the run's own files (metrics.csv, metrics.json,
-/// confusion.json) and its hierarchy, so `arbor report` can redraw them at any time; the prediction grid needs the model
+/// confusion.json, masks.json) and its hierarchy, so `arbor report` can redraw them at any time; the prediction grid needs the model
 /// and the data and is drawn by whoever has them (<see cref="WriteGrid"/>).
 /// </summary>
 public static class RunPlots
@@ -15,6 +15,8 @@ public static class RunPlots
     public const string FolderName = "plots";
     public const string ConfusionFileName = "confusion.json";
     public const string GridFile = "predictions.png";
+    public const string MasksFile = "masks.png";
+    const string MasksTitle = "Level masks: dimensions per level and overlap";
 
     /// <summary>A picture and what it shows, in the order the report lists them.</summary>
     public sealed record Picture(string File, string Title);
@@ -58,6 +60,9 @@ public static class RunPlots
                     m.Classes <= ConfusionPlot.MaxHeatmapClasses ? $"Confusion matrix, level {m.Level} ({m.Name})" : $"Most confused pairs, level {m.Level} ({m.Name})",
                     ConfusionPlot.Render(m));
         }
+        // G-HMLC / A-HMLC runs only; a malformed masks.json stops the drawing with its name, as a bad confusion.json does.
+        var masksFile = Path.Combine(runDir, LevelMaskSummary.FileName);
+        if (File.Exists(masksFile)) Save(MasksFile, MasksTitle, LevelMaskPlot.Render(LevelMaskSummary.Read(masksFile)));
         Save("hierarchy.png", "The hierarchy", HierarchyTreePicture.Render(hierarchy));
         if (File.Exists(Path.Combine(dir, GridFile))) written.Add(new Picture(GridFile, "Test predictions"));
         return written;
@@ -84,11 +89,12 @@ public static class RunPlots
             "accuracy.png" => "Accuracy per level",
             "severity.png" => "Mistake severity",
             GridFile => "Test predictions",
+            MasksFile => MasksTitle,
             "hierarchy.png" => "The hierarchy",
             _ when file.StartsWith("confusion-level", StringComparison.Ordinal) => $"Confusion, level {file[15..^4]}",
             _ => Path.GetFileNameWithoutExtension(file),
         };
-        string[] order = { "loss.png", "validation.png", "lr.png", "accuracy.png", "severity.png", GridFile };
+        string[] order = { "loss.png", "validation.png", "lr.png", "accuracy.png", "severity.png", GridFile, MasksFile };
         return Directory.GetFiles(dir, "*.png").Select(Path.GetFileName).OfType<string>()
             .OrderBy(f => Array.IndexOf(order, f) is var i && i >= 0 ? i : f.StartsWith("confusion", StringComparison.Ordinal) ? 50 : 90)
             .ThenBy(f => f.Length).ThenBy(f => f, StringComparer.Ordinal)
