@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:?usage: $0 OUT [SEEDS]}"; seeds="${2:-0 1 2}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 towers=(--image-encoder resnet18-imagenet --text-encoder minilm)
-emoji=(-d emoji --image-size 64 --val-fraction 0.05 --threads 2)
+emoji=(-d emoji --image-size 64 --val-fraction 0.05 --threads 1)
 # The emoji HGCLIP rows were measured with 10 epochs and the head and schedule that were Arbor's defaults then.
 then=(--epochs 10 --schedule cosine --head-normalization cosine)
 fmnist=(-d fashion-mnist --image-size 64 --train-limit 2000 --threads 1)
@@ -23,6 +23,13 @@ for s in $seeds; do
   run fmnist-nearest-s$s -m hgclip --parts none "${towers[@]}" "${fmnist[@]}" --seed $s
   run fmnist-coop-s$s    -m coop "${towers[@]}" "${fmnist[@]}" --seed $s
   run fmnist-hgclip-s$s  -m hgclip "${towers[@]}" "${fmnist[@]}" --seed $s
+  # HGCLIP with one part, and with each part left out (visual-prompt needs a transformer image tower)
+  for parts in text-prompt text-graph visual-graph text-prompt,text-graph text-prompt,visual-graph text-graph,visual-graph; do
+    run "fmnist-parts-${parts//,/+}-s$s" -m hgclip --parts "$parts" "${towers[@]}" "${fmnist[@]}" --seed $s
+  done
+  # ce fine-tuning the pretrained ResNet-18 (default lr: a tenth of ce's, 0.01) against the same network from scratch
+  # (ce's lr 0.1, and the fine-tuning rate 0.01)
+  run fmnist-ce-pretrained-s$s     -m ce --backbone resnet18-imagenet --epochs 10 "${fmnist[@]}" --seed $s
+  run fmnist-ce-scratch-s$s        -m ce --backbone resnet18-imagenet-scratch --epochs 10 "${fmnist[@]}" --seed $s
+  run fmnist-ce-scratch-lr0.01-s$s -m ce --backbone resnet18-imagenet-scratch --lr 0.01 --epochs 10 "${fmnist[@]}" --seed $s
 done
-run fmnist-ce-pretrained -m ce --backbone resnet18-imagenet --epochs 2 --lr 0.01 "${fmnist[@]}"
-run fmnist-ce-scratch    -m ce --backbone resnet18 --epochs 2 --lr 0.01 "${fmnist[@]}"
