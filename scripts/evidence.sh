@@ -42,15 +42,16 @@ esac
 # row name | method | extra options. The controls separate the masking effect from the inverse-frequency weighting
 # (on by default only for g-hmlc / a-hmlc), A-HMLC's second gradient path through its mask heads, G-HMLC's refit
 # interval, and soft against hard masks at equal capacity (static learned masks: H × D numbers, as G-HMLC's).
+# The paired comparison's rows come first, so a table filled over several sessions has them before the rest.
 rows=(
-  "ce|ce|"
-  "ce-levels|ce-levels|"
-  "supcon|supcon|"
   "hmlc|hmlc|"
-  "hicone|hicone|"
-  "himulcone|himulcone|"
   "g-hmlc|g-hmlc|"
   "a-hmlc|a-hmlc|"
+  "supcon|supcon|"
+  "ce|ce|"
+  "ce-levels|ce-levels|"
+  "hicone|hicone|"
+  "himulcone|himulcone|"
   "hmlc+invfreq|hmlc|--inverse-frequency on"
   "g-hmlc-invfreq|g-hmlc|--inverse-frequency off"
   "a-hmlc-invfreq|a-hmlc|--inverse-frequency off"
