@@ -64,12 +64,14 @@ rows=(
 dotnet build src/Arbor.Cli -c Release -nologo -v q >/dev/null
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo -dirty)"
 cells=()
-for row in "${rows[@]}"; do
-  IFS='|' read -r name method extra <<<"$row"
-  # shellcheck disable=SC2053
-  [[ "$name" == $only ]] || continue
-  for b in $budgets; do
-    for seed in $seeds; do
+# Seed-major order: every row's seed 0 before any row's seed 1, so a table filled over several sessions gains whole
+# paired seeds (the same seed for HMLC and the methods compared with it) rather than three seeds of one row.
+for seed in $seeds; do
+  for row in "${rows[@]}"; do
+    IFS='|' read -r name method extra <<<"$row"
+    # shellcheck disable=SC2053
+    [[ "$name" == $only ]] || continue
+    for b in $budgets; do
       entry="$ledger/${b%%:*}/$name/seed$seed.json"
       [ "$verify" = 0 ] && [ -f "$entry" ] && continue
       [ "$verify" = 1 ] && [ ! -f "$entry" ] && { echo "evidence.sh: --verify: no ledger entry $entry" >&2; exit 2; }
