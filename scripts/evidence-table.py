@@ -5,7 +5,10 @@
                            --epochs E --probe-epochs P --seconds T --commit C --command CMD
   evidence-table.py verify ENTRY RUN_DIR      exit 1 unless RUN_DIR's metrics equal ENTRY's exactly
   evidence-table.py table LEDGER [--budget B]  markdown: mean ± sample std per row, paired differences against hmlc,
-                                               and the learning curves (budgets curve-eE) as one table per row
+                                               and the learning curves (budgets curve-eE; --budget curve for them alone)
+  evidence-table.py sync DOC [--check]        rewrite the generated tables in DOC (between '<!-- evidence-table LEDGER
+                                               BUDGET -->' and '<!-- end evidence-table -->') from the ledger; with
+                                               --check, exit 1 if any differs instead (CI runs this on docs/results.md)
 """
 import argparse
 import json
@@ -90,54 +93,112 @@ def spread(values, scale=100, digits=2):
     return f"{statistics.mean(v):.{digits}f} ± {statistics.stdev(v):.{digits}f}" if len(v) > 1 else f"{v[0]:.{digits}f}"
 
 
-def table(a):
-    cells = load(a.ledger)
-    curve = {b: rows for b, rows in cells.items() if b.startswith("curve-e")}
-    for budget, rows in cells.items():
-        if (a.budget and budget != a.budget) or budget in curve:
+def budget_table(budget, rows):
+    out = [f"Budget `{budget}`:", ""]
+    first = next(iter(next(iter(rows.values())).values()))
+    names = [l.get("name") or f"level {i + 1}" for i, l in enumerate(first["metrics"]["levels"])]
+    out.append("| row | seeds | " + " | ".join(f"{n} top-1" for n in names) +
+               " | full path | consistency | mistake severity | minutes per run |")
+    out.append("|---|---|" + "---|" * (len(names) + 4))
+    for row, runs in rows.items():
+        ms = [e["metrics"] for e in runs.values()]
+        levels = [spread([m["levels"][i]["top1"] for m in ms]) for i in range(len(names))]
+        out.append(f"| {row} | {len(ms)} | " + " | ".join(levels) +
+                   f" | {spread([m['full_path'] for m in ms])} | {spread([m['consistency'] for m in ms])}"
+                   f" | {spread([m['mistake_severity'] for m in ms], 1, 3)}"
+                   f" | {spread([e['seconds'] / 60 for e in runs.values()], 1, 0)} |")
+    if "hmlc" not in rows or len(rows) < 2:
+        return out
+    out += ["", "Paired differences against hmlc on the same seeds (points; mean ± sample std of the per-seed "
+            "differences; \"above\" counts the seeds where the row beat hmlc):", "",
+            "| row | seeds | finest level | above | full path | above |", "|---|---|---|---|---|---|"]
+    base = rows["hmlc"]
+    for row, runs in rows.items():
+        shared = sorted(set(runs) & set(base))
+        if row == "hmlc" or not shared:
             continue
-        print(f"\n### Budget `{budget}`\n")
-        first = next(iter(next(iter(rows.values())).values()))
-        names = [l.get("name") or f"level {i + 1}" for i, l in enumerate(first["metrics"]["levels"])]
-        print("| row | seeds | " + " | ".join(f"{n} top-1" for n in names) +
-              " | full path | consistency | mistake severity | minutes per run |")
-        print("|---|---|" + "---|" * (len(names) + 4))
-        for row, runs in rows.items():
+        leaf = [runs[s]["metrics"]["levels"][-1]["top1"] - base[s]["metrics"]["levels"][-1]["top1"] for s in shared]
+        full = [runs[s]["metrics"]["full_path"] - base[s]["metrics"]["full_path"] for s in shared]
+        sign = lambda v: ("+" if statistics.mean(v) >= 0 else "") + spread(v)
+        above = lambda v: f"{sum(d > 0 for d in v)} of {len(v)}"
+        out.append(f"| {row} | {len(shared)} | {sign(leaf)} | {above(leaf)} | {sign(full)} | {above(full)} |")
+    return out
+
+
+def curve_table(curve):
+    epochs = sorted(curve, key=lambda b: int(b[len("curve-e"):]))
+    out = ["Learning curves (budget `curve-eE`: finest-level top-1 / full path, mean over seeds):", "",
+           "| row | " + " | ".join(f"{b[len('curve-e'):]} epochs" for b in epochs) + " |",
+           "|---|" + "---|" * len(epochs)]
+    for row in ordered({r: None for b in epochs for r in curve[b]}):
+        line = []
+        for b in epochs:
+            runs = curve[b].get(row)
+            if not runs:
+                line.append("")
+                continue
             ms = [e["metrics"] for e in runs.values()]
-            levels = [spread([m["levels"][i]["top1"] for m in ms]) for i in range(len(names))]
-            print(f"| {row} | {len(ms)} | " + " | ".join(levels) +
-                  f" | {spread([m['full_path'] for m in ms])} | {spread([m['consistency'] for m in ms])}"
-                  f" | {spread([m['mistake_severity'] for m in ms], 1, 3)}"
-                  f" | {spread([e['seconds'] / 60 for e in runs.values()], 1, 1)} |")
-        if "hmlc" in rows:
-            print("\nPaired differences against hmlc on the same seeds (points; mean ± sample std of the per-seed differences):\n")
-            print("| row | seeds | finest level | full path |")
-            print("|---|---|---|---|")
-            base = rows["hmlc"]
-            for row, runs in rows.items():
-                shared = sorted(set(runs) & set(base))
-                if row == "hmlc" or not shared:
-                    continue
-                leaf = [runs[s]["metrics"]["levels"][-1]["top1"] - base[s]["metrics"]["levels"][-1]["top1"] for s in shared]
-                full = [runs[s]["metrics"]["full_path"] - base[s]["metrics"]["full_path"] for s in shared]
-                sign = lambda v: ("+" if statistics.mean(v) >= 0 else "") + spread(v)
-                print(f"| {row} | {len(shared)} | {sign(leaf)} | {sign(full)} |")
-    if curve and not a.budget:
-        epochs = sorted(curve, key=lambda b: int(b[len("curve-e"):]))
-        print("\n### Learning curves (budget `curve-eE`: finest-level top-1 / full path, mean over seeds)\n")
-        print("| row | " + " | ".join(f"{b[len('curve-e'):]} epochs" for b in epochs) + " |")
-        print("|---|" + "---|" * len(epochs))
-        for row in ordered({r: None for b in epochs for r in curve[b]}):
-            line = []
-            for b in epochs:
-                runs = curve[b].get(row)
-                if not runs:
-                    line.append("")
-                    continue
-                ms = [e["metrics"] for e in runs.values()]
-                line.append(f"{spread([m['levels'][-1]['top1'] for m in ms])} / {spread([m['full_path'] for m in ms])}"
-                            f" ({len(ms)} seed{'s' if len(ms) > 1 else ''}, {statistics.mean(e['seconds'] for e in runs.values()) / 60:.0f} min)")
-            print(f"| {row} | " + " | ".join(line) + " |")
+            line.append(f"{spread([m['levels'][-1]['top1'] for m in ms])} / {spread([m['full_path'] for m in ms])}"
+                        f" ({len(ms)} seed{'s' if len(ms) > 1 else ''}, "
+                        f"{statistics.mean(e['seconds'] for e in runs.values()) / 60:.0f} min)")
+        out.append(f"| {row} | " + " | ".join(line) + " |")
+    return out
+
+
+def render(ledger, budget=None):
+    """The markdown for one budget (\"curve\" for the learning curves) or, with none, for every budget."""
+    cells = load(ledger)
+    curve = {b: rows for b, rows in cells.items() if b.startswith("curve-e")}
+    blocks = [budget_table(b, rows) for b, rows in cells.items()
+              if b not in curve and budget in (None, b)]
+    if curve and budget in (None, "curve"):
+        blocks.append(curve_table(curve))
+    if not blocks:
+        return [f"(no finished cell in {ledger} for budget {budget})"]
+    return [line for block in blocks for line in block + [""]][:-1]
+
+
+def table(a):
+    print("\n".join(render(a.ledger, a.budget)))
+    return 0
+
+
+# A generated block in a document: the begin marker names the ledger and the budget, and sync rewrites (or --check
+# compares) everything up to the end marker, so the tables in docs/results.md are the ledger's and nothing else.
+BEGIN = "<!-- evidence-table "
+END = "<!-- end evidence-table -->"
+
+
+def sync(a):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(a.document) as f:
+        lines = f.read().split("\n")
+    out, stale, i = [], [], 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        if not line.startswith(BEGIN):
+            continue
+        args = line[len(BEGIN):].removesuffix("-->").split()
+        if len(args) != 2:
+            sys.exit(f"evidence-table: {a.document}:{i}: the marker is '{BEGIN}LEDGER BUDGET -->'")
+        ledger, budget = args
+        end = next((j for j in range(i, len(lines)) if lines[j] == END), None)
+        if end is None:
+            sys.exit(f"evidence-table: {a.document}:{i}: no '{END}' after this marker")
+        fresh = [""] + render(os.path.join(root, ledger), budget) + [""]
+        if lines[i:end] != fresh:
+            stale.append(f"{a.document}:{i}: the {budget} table differs from {ledger}")
+        out += fresh + [END]
+        i = end + 1
+    if a.check:
+        for s in stale:
+            print(f"evidence-table: {s} (run: python3 scripts/evidence-table.py sync {a.document})", file=sys.stderr)
+        return 1 if stale else 0
+    with open(a.document, "w") as f:
+        f.write("\n".join(out))
+    print(f"{a.document}: {len(stale)} table(s) rewritten")
     return 0
 
 
@@ -153,9 +214,11 @@ def main():
     v = sub.add_parser("verify")
     v.add_argument("entry"); v.add_argument("run_dir")
     t = sub.add_parser("table")
-    t.add_argument("ledger"); t.add_argument("--budget")
+    t.add_argument("ledger"); t.add_argument("--budget", help="one budget, or 'curve' for the learning curves")
+    y = sub.add_parser("sync")
+    y.add_argument("document"); y.add_argument("--check", action="store_true")
     a = p.parse_args()
-    return {"record": record, "verify": verify, "table": table}[a.action](a) or 0
+    return {"record": record, "verify": verify, "table": table, "sync": sync}[a.action](a) or 0
 
 
 if __name__ == "__main__":
