@@ -22,7 +22,7 @@ public static class ContrastiveRecipe
     static readonly string[] ProbeRecipes = { "arbor", "reference" };
 
     /// <summary>Values of <c>--mask-heads</c> (a-hmlc): attention heads, or one static learned mask per level.</summary>
-    public static IReadOnlyList<string> MaskHeadKinds { get; } = new[] { "attention", "static" };
+    public static IReadOnlyList<string> MaskHeadKinds => Methods.Contrastive.MaskHeadKinds.Names;
 
     /// <summary>
     /// Fills the recipe's training defaults (epochs, batch, optimiser, …) into the unset fields of a config whose method is
@@ -129,12 +129,7 @@ public static class ContrastiveRecipe
         RefitEveryEpochs = c.RefitEvery ?? 1,
         MaskHiddenDim = c.MaskWidth ?? 0,
         DetachMaskInput = c.DetachMaskInput ?? false,
-        MaskHeads = c.MaskHeads switch
-        {
-            null or "attention" => MaskHeadKind.Attention,   // configs written before the option ran attention heads
-            "static" => MaskHeadKind.Static,
-            _ => throw new ArborException($"unknown mask heads '{c.MaskHeads}'; valid: {string.Join(", ", MaskHeadKinds)}"),
-        },
+        MaskHeads = Methods.Contrastive.MaskHeadKinds.Parse(c.MaskHeads),
         LossScale = c.LossScale switch { "normalised" => LossScale.Normalised, "reference" => LossScale.Reference, _ => LossScale.Levels },
         Seed = c.Seed,
     };

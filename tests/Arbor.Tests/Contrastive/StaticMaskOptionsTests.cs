@@ -26,6 +26,18 @@ public class StaticMaskOptionsTests
         Assert.Null(TrainRun.Resolve(new RunConfig { Method = "hmlc" }).MaskHeads);
     }
 
+    [Fact]
+    public void KindNamesComeFromTheEnumAndParseBackToIt()
+    {
+        Assert.Equal(new[] { "attention", "static" }, MaskHeadKinds.Names);
+        Assert.Equal(Enum.GetValues<MaskHeadKind>(), MaskHeadKinds.Names.Select(MaskHeadKinds.Parse));
+        Assert.Equal(MaskHeadKind.Attention, MaskHeadKinds.Parse(null));   // configs from before the option
+        var e = Assert.Throws<ArborException>(() => MaskHeadKinds.Parse("dynamic"));
+        Assert.Contains("unknown mask heads 'dynamic'; valid: attention, static", e.Message);
+        // An edited config.json with an unknown kind fails when the objective is built, naming the kinds.
+        Assert.Throws<ArborException>(() => ContrastiveRecipe.ObjectiveOptions(new RunConfig { Method = "a-hmlc", MaskHeads = "dynamic" }));
+    }
+
     [Theory]
     [InlineData("hmlc", "static", null, null, "--mask-heads applies to a-hmlc, not to hmlc")]
     [InlineData("g-hmlc", "attention", null, null, "--mask-heads applies to a-hmlc, not to g-hmlc")]

@@ -10,3 +10,22 @@ public enum MaskHeadKind
     /// parameters — the shape of G-HMLC's hard masks. The equal-capacity control for "soft vs hard masks".</summary>
     Static,
 }
+
+/// <summary>The names of <see cref="MaskHeadKind"/> as <c>--mask-heads</c> and <c>config.json</c> spell them: the one
+/// place a new kind is named.</summary>
+public static class MaskHeadKinds
+{
+    /// <summary>Every kind's name, lower case, in the enum's order.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        Enum.GetNames<MaskHeadKind>().Select(n => n.ToLowerInvariant()).ToArray();
+
+    /// <summary>The kind named <paramref name="name"/>; null (configs written before the option existed) is
+    /// <see cref="MaskHeadKind.Attention"/>. An unknown name is an <see cref="ArborException"/> listing the valid ones.</summary>
+    public static MaskHeadKind Parse(string? name)
+    {
+        if (name is null) return MaskHeadKind.Attention;
+        for (int i = 0; i < Names.Count; i++)
+            if (string.Equals(Names[i], name.Trim(), StringComparison.OrdinalIgnoreCase)) return (MaskHeadKind)i;
+        throw new ArborException($"unknown mask heads '{name}'; valid: {string.Join(", ", Names)}");
+    }
+}

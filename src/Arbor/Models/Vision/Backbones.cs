@@ -98,16 +98,18 @@ public static class Backbones
         }
         if (inChannels is not (1 or 3))
             throw new ArborException($"backbones take 1- or 3-channel images, not {inChannels} channels");
-        if (IsPretrained(name)) return new PretrainedBackbone(EncoderRegistry.CreateImage(name));
         if (TowerOf(name) is { } tower)
         {
             var encoder = EncoderRegistry.CreateImage(tower);
-            if (encoder is not IScratchInitialisable scratch)
+            if (IsScratchTower(name))
             {
-                encoder.Dispose();
-                throw new ArborException($"backbone '{name}': the {tower} tower cannot be initialised from scratch");
+                if (encoder is not IScratchInitialisable scratch)
+                {
+                    encoder.Dispose();
+                    throw new ArborException($"backbone '{name}': the {tower} tower cannot be initialised from scratch");
+                }
+                scratch.InitialiseFromScratch();
             }
-            scratch.InitialiseFromScratch();
             return new PretrainedBackbone(encoder);
         }
         return name.Trim().ToLowerInvariant() switch
