@@ -13,6 +13,7 @@
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -44,6 +45,17 @@ def record(a):
         json.dump(entry, f, indent=1)
         f.write("\n")
     os.replace(tmp, a.entry)
+    attach_masks(a.entry, a.run_dir)
+
+
+def attach_masks(entry, run_dir):
+    """G-HMLC / A-HMLC cells keep the run's level-mask summary and picture beside their entry (seedS.masks.json,
+    seedS.masks.png): the run folders are not committed, the ledger is."""
+    stem = entry[:-len(".json")]
+    for src, suffix in ((os.path.join(run_dir, "masks.json"), ".masks.json"),
+                        (os.path.join(run_dir, "plots", "masks.png"), ".masks.png")):
+        if os.path.isfile(src):
+            shutil.copyfile(src, stem + suffix)
 
 
 def headline(m):
@@ -81,9 +93,13 @@ def load(ledger):
         for row in sorted(os.listdir(bdir)):
             rdir = os.path.join(bdir, row)
             for name in sorted(os.listdir(rdir)) if os.path.isdir(rdir) else []:
-                if name.endswith(".json"):
+                if name.endswith(".json") and not name.endswith(".masks.json"):
                     with open(os.path.join(rdir, name)) as f:
                         e = json.load(f)
+                    masks = os.path.join(rdir, name[:-len(".json")] + ".masks.json")
+                    if os.path.isfile(masks):
+                        with open(masks) as f:
+                            e["masks"] = json.load(f)
                     cells.setdefault(budget, {}).setdefault(row, {})[e["seed"]] = e
     return {budget: ordered(rows) for budget, rows in cells.items()}
 
@@ -107,6 +123,7 @@ def budget_table(budget, rows):
                    f" | {spread([m['full_path'] for m in ms])} | {spread([m['consistency'] for m in ms])}"
                    f" | {spread([m['mistake_severity'] for m in ms], 1, 3)}"
                    f" | {spread([e['seconds'] / 60 for e in runs.values()], 1, 0)} |")
+    out += masks_table(rows)
     if "hmlc" not in rows or len(rows) < 2:
         return out
     out += ["", "Paired differences against hmlc on the same seeds (points; mean ± sample std of the per-seed "
@@ -122,6 +139,27 @@ def budget_table(budget, rows):
         sign = lambda v: ("+" if statistics.mean(v) >= 0 else "") + spread(v)
         above = lambda v: f"{sum(d > 0 for d in v)} of {len(v)}"
         out.append(f"| {row} | {len(shared)} | {sign(leaf)} | {above(leaf)} | {sign(full)} | {above(full)} |")
+    return out
+
+
+def masks_table(rows):
+    """Dimensions per level and their overlap for the rows whose cells kept a level-mask summary (G-HMLC, A-HMLC)."""
+    masked = {row: [e["masks"] for e in runs.values() if "masks" in e] for row, runs in rows.items()}
+    masked = {row: ms for row, ms in masked.items() if ms}
+    if not masked:
+        return []
+    out = ["", "Level masks (the runs' masks.json; mean over seeds): dimensions per level (hard masks: in the mask; soft: "
+           "mask value above 0.5) and the mean pairwise overlap Σmin/Σmax between levels:", "",
+           "| row | seeds | kind | " + " | ".join(l["name"] for l in next(iter(masked.values()))[0]["levels"]) +
+           " | unused | overlap |",
+           "|---|---|---|" + "---|" * (len(next(iter(masked.values()))[0]["levels"]) + 2)]
+    for row, ms in masked.items():
+        levels = len(ms[0]["levels"])
+        dims = [spread([m["levels"][i]["dims_above_half"] for m in ms], 1, 1) for i in range(levels)]
+        pairs = [[m["overlap"][i][j] for i in range(levels) for j in range(i + 1, levels)] for m in ms]
+        overlap = spread([statistics.mean(p) for p in pairs], 1, 2) if levels > 1 else "—"
+        out.append(f"| {row} | {len(ms)} | {ms[0]['kind']} | " + " | ".join(dims) +
+                   f" | {spread([m['unused_dims'] for m in ms], 1, 1)} | {overlap} |")
     return out
 
 
