@@ -51,6 +51,7 @@ internal static class BenchFigures
                 ["bench"] = bench,
                 ["cores"] = Environment.ProcessorCount,
                 ["load_average"] = Load.Average(),
+                ["allocator"] = NativeAllocator.Name,
                 ["figures"] = figures.DeepClone(),
             };
             return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

@@ -32,6 +32,11 @@ internal static class TrainBench
         foreach (var o in new Option[] { method, backbone, batch, size, channels, points, steps, threads }) command.Options.Add(o);
         command.SetAction(r =>
         {
+            foreach (var (option, least) in new[] { (steps, 1), (batch, 2), (size, 8), (points, 1), (threads, 1) })
+                if (r.GetValue(option) < least)
+                    throw new ArborException($"{option.Name} must be at least {least}, not {r.GetValue(option)}");
+            if (r.GetValue(channels) is not (1 or 3))
+                throw new ArborException($"--channels must be 1 or 3, not {r.GetValue(channels)}");
             set_num_threads(r.GetValue(threads));
             var name = MethodCatalog.Canonical(r.GetValue(method)!);
             var family = MethodCatalog.Get(name).Family;
@@ -55,6 +60,7 @@ internal static class TrainBench
             model.train();
             Console.WriteLine($"{name} / {r.GetValue(backbone)}: batch {n} × {(view2 is null ? 1 : 2)} view(s) of {(clouds ? $"{sample[1]} points" : $"{ch}×{px}×{px}")}, " +
                               $"torch threads {get_num_threads()}, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            Console.WriteLine(NativeAllocator.Describe());
             var perStep = new List<double>();
             var warmup = new List<double>();
             var cpuStart = TimeSpan.Zero;

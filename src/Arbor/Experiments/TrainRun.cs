@@ -65,6 +65,7 @@ public sealed class TrainRun
         var precision = RunPrecision.Resolve(config, options.Device);
         config = config with { Precision = precision.Name };   // config.json records what ran, never "auto"
         progress.Line(precision.ToString());
+        progress.Line(NativeAllocator.Describe());
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
 

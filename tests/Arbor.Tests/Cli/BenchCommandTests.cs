@@ -62,4 +62,19 @@ public class BenchCommandTests
         Assert.Contains("arbor bench hgclip", error);
         Assert.Equal(2, CliHarness.Run("bench", "data", "--augment", "sideways", "--limit", "10").Code);
     }
+
+    [Theory]
+    [InlineData("--steps", "0", "--steps must be at least 1, not 0")]
+    [InlineData("--steps", "-1", "--steps must be at least 1, not -1")]
+    [InlineData("--batch-size", "1", "--batch-size must be at least 2, not 1")]
+    [InlineData("--size", "4", "--size must be at least 8, not 4")]
+    [InlineData("--threads", "0", "--threads must be at least 1, not 0")]
+    [InlineData("--channels", "2", "--channels must be 1 or 3, not 2")]
+    public void Bench_train_refuses_sizes_it_cannot_time(string option, string value, string message)
+    {
+        var (code, output, error) = CliHarness.Run("bench", "train", option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("warm-up", output);   // refused before any step ran
+    }
 }
