@@ -9,7 +9,7 @@
 # Budgets (training images of the full Fashion-MNIST / contrastive epochs / linear-probe epochs):
 #   quick  2,000 / 2 / 10        checks that every row runs; its numbers rank nothing
 #   curve  10,000 / --epochs / 40 learning curves that choose the budget (one cell per epoch count, budget "curve-eE")
-#   full   20,000 / 30 / 40       the comparison (about 40 CPU-minutes per contrastive run here)
+#   full   20,000 / 30 / 40       the comparison (75-90 minutes of one core per contrastive run here, ce about a third)
 #
 # Every finished cell (row × seed × budget) is written to the ledger, one small JSON file per cell that is committed
 # with the repository: the table grows across sessions and machines, and cells already in the ledger are skipped.
