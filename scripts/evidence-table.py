@@ -148,11 +148,11 @@ def masks_table(rows):
     masked = {row: ms for row, ms in masked.items() if ms}
     if not masked:
         return []
+    names = [l["name"] for l in next(iter(masked.values()))[0]["levels"]]
     out = ["", "Level masks (the runs' masks.json; mean over seeds): dimensions per level (hard masks: in the mask; soft: "
            "mask value above 0.5) and the mean pairwise overlap Σmin/Σmax between levels:", "",
-           "| row | seeds | kind | " + " | ".join(l["name"] for l in next(iter(masked.values()))[0]["levels"]) +
-           " | unused | overlap |",
-           "|---|---|---|" + "---|" * (len(next(iter(masked.values()))[0]["levels"]) + 2)]
+           "| row | seeds | kind | " + " | ".join(names) + " | unused | overlap |",
+           "|---|---|---|" + "---|" * (len(names) + 2)]
     for row, ms in masked.items():
         levels = len(ms[0]["levels"])
         dims = [spread([m["levels"][i]["dims_above_half"] for m in ms], 1, 1) for i in range(levels)]

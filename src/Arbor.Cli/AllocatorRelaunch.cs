@@ -17,15 +17,12 @@ internal static class AllocatorRelaunch
     /// <summary>Set in the relaunched process: it must not relaunch again, whatever it finds.</summary>
     internal const string Marker = "ARBOR_ALLOCATOR_RELAUNCHED";
 
-    /// <summary>Commands whose cost is tensor arithmetic (the rest start faster without a second process).</summary>
-    static readonly string[] ComputeCommands = { "train", "reproduce", "eval", "predict", "zeroshot", "clip", "demo", "bench" };
-
     static readonly string[] MpiVariables = { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK" };
 
     /// <summary>The relaunched command's exit code, or null when this process should run the command itself.</summary>
     public static int? Run(string[] args)
     {
-        if (!OperatingSystem.IsLinux() || args.Length == 0 || !ComputeCommands.Contains(args[0])) return null;
+        if (!OperatingSystem.IsLinux() || !ArborCli.Computes(args)) return null;
         if (Environment.GetEnvironmentVariable(Marker) is not null || NativeAllocator.SystemRequested) return null;
         if (MpiVariables.Any(v => Environment.GetEnvironmentVariable(v) is not null)) return null;
         if (NativeAllocator.LoadedJemalloc() is not null) return null;   // preloaded by the user already
