@@ -14,7 +14,8 @@
 # Every finished cell (row × seed × budget) is written to the ledger, one small JSON file per cell that is committed
 # with the repository: the table grows across sessions and machines, and cells already in the ledger are skipped.
 # --verify reruns the selected cells instead and compares each with its ledger entry: training is deterministic per
-# seed (at one torch thread, which every cell uses, so --jobs runs cells side by side on separate cores).
+# seed (at one torch thread, which every cell uses, so --jobs runs cells side by side on separate cores). A cell whose
+# run folder in --out holds a checkpoint (the script was stopped mid-cell) is resumed from it, not started over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=quick; seeds="0 1 2"; out=runs/evidence; ledger=docs/evidence; only="*"; epochs_list="5 10 20"; jobs=1; verify=0
@@ -89,9 +90,18 @@ cell() {
   # shellcheck disable=SC2206
   local cmd=(src/Arbor.Cli/bin/Release/net10.0/Arbor.Cli train -m "$method" -d fashion-mnist --train-limit "$limit"
              --epochs "$epochs" --probe-epochs "$probe" --seed "$seed" --threads 1 --decoding independent $extra)
+  # A cell interrupted after its first checkpoint (a session that ended, a killed job) is continued with --resume, which
+  # finishes byte-identical to an uninterrupted run. Its time is this invocation's plus the epochs already done (the
+  # seconds column of metrics.csv, which a resume keeps up to its checkpoint): what an uninterrupted run would take.
+  local how=--force spent=0
+  if [ "$verify" = 0 ] && [ -f "$dir/checkpoint.safetensors" ]; then
+    how=--resume
+    spent=$(awk -F, 'NR > 1 { s += $4 } END { printf "%d", s }' "$dir/metrics.csv" 2>/dev/null || echo 0)
+  fi
+  [ "$how" = --force ] && : >"$dir.log"
   local start; start=$(date +%s)
-  OMP_WAIT_POLICY=PASSIVE "${cmd[@]}" --out "$dir" --force >"$dir.log" 2>&1 || { echo "FAILED: $bname $name seed $seed (log $dir.log)"; return 1; }
-  local seconds=$(( $(date +%s) - start ))
+  OMP_WAIT_POLICY=PASSIVE "${cmd[@]}" --out "$dir" "$how" >>"$dir.log" 2>&1 || { echo "FAILED: $bname $name seed $seed (log $dir.log)"; return 1; }
+  local seconds=$(( spent + $(date +%s) - start ))
   if [ "$verify" = 1 ]; then
     python3 scripts/evidence-table.py verify "$entry" "$dir"
   else
