@@ -3,13 +3,16 @@
 # references and the ablations on Fashion-MNIST, several seeds each; then mean ± std per cell and paired differences
 # against HMLC on the same seeds (scripts/evidence-table.py).
 #
-#   scripts/evidence.sh [--budget quick|curve|full] [--seeds "0 1 2"] [--only 'PATTERN'] [--epochs "5 10 20"]
-#                       [--jobs 2] [--verify] [--out runs/evidence] [--ledger docs/evidence]
+#   scripts/evidence.sh [--dataset fashion-mnist|emoji] [--budget quick|curve|full] [--seeds "0 1 2"]
+#                       [--only 'PATTERN'] [--epochs "5 10 20"] [--jobs 2] [--verify] [--out DIR] [--ledger DIR]
 #
-# Budgets (training images of the full Fashion-MNIST / contrastive epochs / linear-probe epochs):
+# Budgets on fashion-mnist (training images / contrastive epochs / linear-probe epochs; ledger docs/evidence):
 #   quick  2,000 / 2 / 10        checks that every row runs; its numbers rank nothing
 #   curve  10,000 / --epochs / 40 learning curves that choose the budget (one cell per epoch count, budget "curve-eE")
 #   full   20,000 / 30 / 40       the comparison (75-90 minutes of one core per contrastive run here, ce about a third)
+# On emoji (train google + twitter, test facebook: a style shift; ResNet-20 at 32 px, its native size, RGB; ledger
+# docs/evidence-emoji), every budget uses all 3,621 training images:
+#   quick  all / 2 / 10   curve  all / --epochs (default "25 50 100") / 40   full  all / 100 / 40
 #
 # Every finished cell (row × seed × budget) is written to the ledger, one small JSON file per cell that is committed
 # with the repository: the table grows across sessions and machines, and cells already in the ledger are skipped.
@@ -18,9 +21,10 @@
 # run folder in --out holds a checkpoint (the script was stopped mid-cell) is resumed from it, not started over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-budget=quick; seeds="0 1 2"; out=runs/evidence; ledger=docs/evidence; only="*"; epochs_list="5 10 20"; jobs=1; verify=0
+budget=quick; seeds="0 1 2"; out=; ledger=; only="*"; epochs_list=; jobs=1; verify=0; dataset=fashion-mnist
 while [ $# -gt 0 ]; do
   case "$1" in
+    --dataset) dataset=$2; shift 2;;
     --budget) budget=$2; shift 2;;
     --seeds) seeds=$2; shift 2;;
     --out) out=$2; shift 2;;
@@ -29,14 +33,23 @@ while [ $# -gt 0 ]; do
     --epochs) epochs_list=$2; shift 2;;
     --jobs) jobs=$2; shift 2;;
     --verify) verify=1; shift;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0;;
     *) echo "evidence.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
+# data: the dataset options of every cell; limit: --train-limit per budget (0: every training image).
+case "$dataset" in
+  fashion-mnist) data="-d fashion-mnist"; suffix=; curve_epochs="5 10 20"; full_epochs=30
+                 quick_limit=2000; curve_limit=10000; full_limit=20000;;
+  emoji) data="-d emoji --image-size 32 --channels 3"; suffix=-emoji; curve_epochs="25 50 100"; full_epochs=100
+         quick_limit=0; curve_limit=0; full_limit=0;;
+  *) echo "evidence.sh: --dataset is fashion-mnist or emoji" >&2; exit 2;;
+esac
+out=${out:-runs/evidence$suffix}; ledger=${ledger:-docs/evidence$suffix}; epochs_list=${epochs_list:-$curve_epochs}
 case "$budget" in
-  quick) limit=2000; budgets="quick:2"; probe=10;;
-  curve) limit=10000; budgets=""; for e in $epochs_list; do budgets+="curve-e$e:$e "; done; probe=40;;
-  full) limit=20000; budgets="full:30"; probe=40;;
+  quick) limit=$quick_limit; budgets="quick:2"; probe=10;;
+  curve) limit=$curve_limit; budgets=""; for e in $epochs_list; do budgets+="curve-e$e:$e "; done; probe=40;;
+  full) limit=$full_limit; budgets="full:$full_epochs"; probe=40;;
   *) echo "evidence.sh: --budget is quick, curve or full" >&2; exit 2;;
 esac
 
@@ -88,8 +101,10 @@ cell() {
   local dir="$out/$bname/$name/seed$seed" entry="$ledger/$bname/$name/seed$seed.json"
   mkdir -p "$(dirname "$dir")"
   # shellcheck disable=SC2206
-  local cmd=(src/Arbor.Cli/bin/Release/net10.0/Arbor.Cli train -m "$method" -d fashion-mnist --train-limit "$limit"
-             --epochs "$epochs" --probe-epochs "$probe" --seed "$seed" --threads 1 --decoding independent $extra)
+  local cmd=(src/Arbor.Cli/bin/Release/net10.0/Arbor.Cli train -m "$method" $data)
+  [ "$limit" -gt 0 ] && cmd+=(--train-limit "$limit")
+  # shellcheck disable=SC2206
+  cmd+=(--epochs "$epochs" --probe-epochs "$probe" --seed "$seed" --threads 1 --decoding independent $extra)
   # A cell interrupted after its first checkpoint (a session that ended, a killed job) is continued with --resume, which
   # finishes byte-identical to an uninterrupted run. Its time is this invocation's plus the epochs already done (the
   # seconds column of metrics.csv, which a resume keeps up to its checkpoint): what an uninterrupted run would take.
@@ -111,7 +126,7 @@ cell() {
     echo "$bname $name seed $seed: $seconds s"
   fi
 }
-export -f cell; export out ledger limit probe verify commit
+export -f cell; export out ledger limit probe verify commit data
 status=0
 if [ ${#cells[@]} -gt 0 ]; then
   printf '%s\n' "${cells[@]}" | xargs -d '\n' -P "$jobs" -I{} bash -c 'cell "$1"' _ {} || status=1
