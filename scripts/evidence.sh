@@ -4,14 +4,16 @@
 # against HMLC on the same seeds (scripts/evidence-table.py).
 #
 #   scripts/evidence.sh [--dataset fashion-mnist|emoji] [--budget quick|curve|full] [--seeds "0 1 2"]
-#                       [--only 'PATTERN'] [--epochs "5 10 20"] [--jobs 2] [--verify] [--out DIR] [--ledger DIR]
+#                       [--only 'PATTERN'] [--first 'PATTERN']... [--epochs "5 10 20"] [--jobs 2] [--verify] [--list]
+#                       [--out DIR] [--ledger DIR]
 #
 # Budgets on fashion-mnist (training images / contrastive epochs / linear-probe epochs; ledger docs/evidence):
 #   quick  2,000 / 2 / 10        checks that every row runs; its numbers rank nothing
 #   curve  10,000 / --epochs / 40 learning curves that choose the budget (one cell per epoch count, budget "curve-eE")
 #   full   20,000 / 30 / 40       the comparison (75-90 minutes of one core per contrastive run here, ce about a third)
 # On emoji (train google + twitter, test facebook: a style shift; ResNet-20 at 32 px, its native size, RGB; ledger
-# docs/evidence-emoji), every budget uses all 3,621 training images:
+# docs/evidence-emoji), every budget uses all 3,431 training images (the
+# other 381 of google + twitter validate):
 #   quick  all / 2 / 10   curve  all / --epochs (default "25 50 100") / 40   full  all / 100 / 40
 #
 # Every finished cell (row × seed × budget) is written to the ledger, one small JSON file per cell that is committed
@@ -21,7 +23,7 @@
 # run folder in --out holds a checkpoint (the script was stopped mid-cell) is resumed from it, not started over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-budget=quick; seeds="0 1 2"; out=; ledger=; only="*"; epochs_list=; jobs=1; verify=0; dataset=fashion-mnist
+budget=quick; seeds="0 1 2"; out=; ledger=; only="*"; firsts=(); epochs_list=; jobs=1; verify=0; list=0; dataset=fashion-mnist
 while [ $# -gt 0 ]; do
   case "$1" in
     --dataset) dataset=$2; shift 2;;
@@ -30,10 +32,12 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2;;
     --ledger) ledger=$2; shift 2;;
     --only) only=$2; shift 2;;
+    --first) firsts+=("$2"); shift 2;;
     --epochs) epochs_list=$2; shift 2;;
     --jobs) jobs=$2; shift 2;;
     --verify) verify=1; shift;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0;;
+    --list) list=1; shift;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0;;
     *) echo "evidence.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
@@ -75,16 +79,27 @@ rows=(
   "hmlc-normalised|hmlc|--loss-scale normalised"
 )
 
-dotnet build src/Arbor.Cli -c Release -nologo -v q >/dev/null
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo -dirty)"
 cells=()
 # Seed-major order: every row's seed 0 before any row's seed 1, so a table filled over several sessions gains whole
-# paired seeds (the same seed for HMLC and the methods compared with it) rather than three seeds of one row.
-for seed in $seeds; do
+# paired seeds (the same seed for HMLC and the methods compared with it) rather than three seeds of one row. Each
+# --first PATTERN is a tier: its rows' cells (seed-major too) go before those of later tiers and of the rest, all in the
+# one queue that keeps --jobs busy. A row belongs to the first tier it matches.
+tier_of() {
+  local t
+  for t in "${!firsts[@]}"; do
+    # shellcheck disable=SC2053
+    [[ "$1" == ${firsts[$t]} ]] && { echo "$t"; return; }
+  done
+  echo "${#firsts[@]}"
+}
+for tier in $(seq 0 "${#firsts[@]}"); do
+ for seed in $seeds; do
   for row in "${rows[@]}"; do
     IFS='|' read -r name method extra <<<"$row"
     # shellcheck disable=SC2053
     [[ "$name" == $only ]] || continue
+    [ "$(tier_of "$name")" = "$tier" ] || continue
     for b in $budgets; do
       entry="$ledger/${b%%:*}/$name/seed$seed.json"
       [ "$verify" = 0 ] && [ -f "$entry" ] && continue
@@ -92,8 +107,14 @@ for seed in $seeds; do
       cells+=("$name|$method|$extra|${b%%:*}|${b##*:}|$seed")
     done
   done
+ done
 done
 what=run; [ "$verify" = 1 ] && what=verify
+if [ "$list" = 1 ]; then   # the queue, in order, without running it
+  for c in "${cells[@]}"; do IFS='|' read -r name _ extra bname _ seed <<<"$c"; echo "$bname $name seed $seed"; done
+  exit 0
+fi
+dotnet build src/Arbor.Cli -c Release -nologo -v q >/dev/null
 echo "evidence.sh: ${#cells[@]} cell(s) to $what, $jobs at a time (commit $commit)" >&2
 
 cell() {
