@@ -109,6 +109,23 @@ def spread(values, scale=100, digits=2):
     return f"{statistics.mean(v):.{digits}f} ± {statistics.stdev(v):.{digits}f}" if len(v) > 1 else f"{v[0]:.{digits}f}"
 
 
+# Two-sided 95 % quantiles of Student's t by degrees of freedom (the seeds of a paired comparison minus one).
+# Beyond the table the nearest smaller entry is used, which is conservative.
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000}
+
+
+def interval(differences, scale=100):
+    """The 95 % confidence interval of the mean paired difference, in points; "—" for a single seed."""
+    v = [scale * d for d in differences]
+    if len(v) < 2:
+        return "—"
+    t = T975[max(df for df in T975 if df <= len(v) - 1)]
+    half = t * statistics.stdev(v) / len(v) ** 0.5
+    m = statistics.mean(v)
+    return f"[{m - half:+.2f}, {m + half:+.2f}]"
+
+
 def budget_table(budget, rows):
     out = [f"Budget `{budget}`:", ""]
     first = next(iter(next(iter(rows.values())).values()))
@@ -127,8 +144,11 @@ def budget_table(budget, rows):
     if "hmlc" not in rows or len(rows) < 2:
         return out
     out += ["", "Paired differences against hmlc on the same seeds (points; mean ± sample std of the per-seed "
-            "differences; \"above\" counts the seeds where the row beat hmlc):", "",
-            "| row | seeds | finest level | above | full path | above |", "|---|---|---|---|---|---|"]
+            "differences; \"95 % interval\" is mean ± t·std/√n, Student's t with n − 1 degrees of freedom: it excludes "
+            "0 only when the seeds agree on the sign well beyond their spread; \"above\" counts the seeds where the row "
+            "beat hmlc):", "",
+            "| row | seeds | finest level | 95 % interval | above | full path | 95 % interval | above |",
+            "|---|---|---|---|---|---|---|---|"]
     base = rows["hmlc"]
     for row, runs in rows.items():
         shared = sorted(set(runs) & set(base))
@@ -138,7 +158,8 @@ def budget_table(budget, rows):
         full = [runs[s]["metrics"]["full_path"] - base[s]["metrics"]["full_path"] for s in shared]
         sign = lambda v: ("+" if statistics.mean(v) >= 0 else "") + spread(v)
         above = lambda v: f"{sum(d > 0 for d in v)} of {len(v)}"
-        out.append(f"| {row} | {len(shared)} | {sign(leaf)} | {above(leaf)} | {sign(full)} | {above(full)} |")
+        out.append(f"| {row} | {len(shared)} | {sign(leaf)} | {interval(leaf)} | {above(leaf)} | {sign(full)} | "
+                   f"{interval(full)} | {above(full)} |")
     return out
 
 

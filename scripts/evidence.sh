@@ -114,7 +114,9 @@ if [ "$list" = 1 ]; then   # the queue, in order, without running it
   for c in "${cells[@]}"; do IFS='|' read -r name _ extra bname _ seed <<<"$c"; echo "$bname $name seed $seed"; done
   exit 0
 fi
-dotnet build src/Arbor.Cli -c Release -nologo -v q >/dev/null
+# ARBOR_EVIDENCE_CLI replaces the Release-built CLI (the script's own tests run a stand-in that writes metrics.json).
+cli=${ARBOR_EVIDENCE_CLI:-src/Arbor.Cli/bin/Release/net10.0/Arbor.Cli}
+[ -n "${ARBOR_EVIDENCE_CLI:-}" ] || dotnet build src/Arbor.Cli -c Release -nologo -v q >/dev/null
 echo "evidence.sh: ${#cells[@]} cell(s) to $what, $jobs at a time (commit $commit)" >&2
 
 cell() {
@@ -122,7 +124,7 @@ cell() {
   local dir="$out/$bname/$name/seed$seed" entry="$ledger/$bname/$name/seed$seed.json"
   mkdir -p "$(dirname "$dir")"
   # shellcheck disable=SC2206
-  local cmd=(src/Arbor.Cli/bin/Release/net10.0/Arbor.Cli train -m "$method" $data)
+  local cmd=("$cli" train -m "$method" $data)
   [ "$limit" -gt 0 ] && cmd+=(--train-limit "$limit")
   # shellcheck disable=SC2206
   cmd+=(--epochs "$epochs" --probe-epochs "$probe" --seed "$seed" --threads 1 --decoding independent $extra)
@@ -147,7 +149,7 @@ cell() {
     echo "$bname $name seed $seed: $seconds s"
   fi
 }
-export -f cell; export out ledger limit probe verify commit data
+export -f cell; export out ledger limit probe verify commit data cli
 status=0
 if [ ${#cells[@]} -gt 0 ]; then
   printf '%s\n' "${cells[@]}" | xargs -d '\n' -P "$jobs" -I{} bash -c 'cell "$1"' _ {} || status=1
