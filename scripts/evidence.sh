@@ -20,7 +20,8 @@
 # with the repository: the table grows across sessions and machines, and cells already in the ledger are skipped.
 # --verify reruns the selected cells instead and compares each with its ledger entry: training is deterministic per
 # seed (at one torch thread, which every cell uses, so --jobs runs cells side by side on separate cores). A cell whose
-# run folder in --out holds a checkpoint (the script was stopped mid-cell) is resumed from it, not started over.
+# run folder in --out holds a checkpoint (the script was stopped mid-cell) is resumed from it, not started over, also
+# under --verify (give it another --out than the runs it checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=quick; seeds="0 1 2"; out=; ledger=; only="*"; firsts=(); epochs_list=; jobs=1; verify=0; list=0; dataset=fashion-mnist
@@ -132,7 +133,8 @@ cell() {
   # finishes byte-identical to an uninterrupted run. Its time is this invocation's plus the epochs already done (the
   # seconds column of metrics.csv, which a resume keeps up to its checkpoint): what an uninterrupted run would take.
   local how=--force spent=0
-  if [ "$verify" = 0 ] && [ -f "$dir/checkpoint.safetensors" ]; then
+  # Only an unfinished run is resumed (a finished one, metrics.json written, is retrained: under --verify that is the point).
+  if [ -f "$dir/checkpoint.safetensors" ] && [ ! -f "$dir/metrics.json" ]; then
     how=--resume
     spent=$(awk -F, 'NR > 1 { s += $4 } END { printf "%d", s }' "$dir/metrics.csv" 2>/dev/null || echo 0)
   fi

@@ -95,12 +95,17 @@ class EvidenceScripts(unittest.TestCase):
         again = self.evidence("--budget", "quick", "--seeds", "0 1 2", "--only", "@(hmlc|g-hmlc|supcon)")
         self.assertIn("0 cell(s) to run", again.stderr)
 
-    def test_an_interrupted_cell_is_resumed_and_its_time_counts_the_epochs_done_before(self):
+    def test_an_interrupted_cell_is_resumed_and_its_time_counts_the_epochs_done_before_a_finished_one_is_not(self):
         run = os.path.join(self.out, "quick", "hmlc", "seed0")
         os.makedirs(run)
         open(os.path.join(run, "checkpoint.safetensors"), "w").close()
         with open(os.path.join(run, "metrics.csv"), "w") as f:
             f.write("epoch,loss,lr,seconds,rss_mib\n1,2.0,0.1,1000.5,10\n2,1.9,0.1,2000.25,10\n")
+        # Seed 1's folder holds a finished run (metrics.json) that is not in the ledger: it is retrained, not resumed.
+        finished = os.path.join(self.out, "quick", "hmlc", "seed1")
+        os.makedirs(finished)
+        for name in ("checkpoint.safetensors", "metrics.json"):
+            open(os.path.join(finished, name), "w").close()
         r = self.evidence("--budget", "quick", "--seeds", "0 1", "--only", "hmlc")
         self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
         with open(os.path.join(run, "argv.json")) as f:
