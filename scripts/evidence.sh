@@ -80,7 +80,12 @@ rows=(
   "hmlc-normalised|hmlc|--loss-scale normalised"
 )
 
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo -dirty)"
+# The commit each cell records (-dirty: src differs from it); "unknown" outside a git checkout.
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  git diff --quiet HEAD -- src || commit+=-dirty
+else
+  commit=unknown
+fi
 cells=()
 # Seed-major order: every row's seed 0 before any row's seed 1, so a table filled over several sessions gains whole
 # paired seeds (the same seed for HMLC and the methods compared with it) rather than three seeds of one row. Each
