@@ -11,6 +11,7 @@
                                                --check, exit 1 if any differs instead (CI runs this on docs/results.md)
 """
 import argparse
+import csv
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ def record(a):
         "row": a.row, "method": a.method, "options": a.options, "seed": a.seed, "budget": a.budget,
         "train_limit": a.train_limit, "epochs": a.epochs, "probe_epochs": a.probe_epochs, "threads": 1,
         "seconds": a.seconds, "commit": a.commit, "finished": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": a.command, "metrics": metrics_of(a.run_dir),
+        "command": a.command, "metrics": metrics_of(a.run_dir), "validation": validation_curve(a.run_dir),
     }
     os.makedirs(os.path.dirname(a.entry), exist_ok=True)
     # Written whole, then renamed: an interrupted run never leaves a half-written cell that would be skipped later.
@@ -46,6 +47,20 @@ def record(a):
         f.write("\n")
     os.replace(tmp, a.entry)
     attach_masks(a.entry, a.run_dir)
+
+
+def validation_curve(run_dir):
+    """The finest level's validation top-1 after every epoch (the run's metrics.csv: nearest class mean on the projection
+    for the contrastive methods, the classifier for ce): how far the training had levelled off. None without the file."""
+    path = os.path.join(run_dir, "metrics.csv")
+    if not os.path.isfile(path):
+        return None
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    columns = [c for c in (rows[0] if rows else {}) if c.startswith("val_top1_")]
+    if not columns:
+        return None
+    return {"level": columns[-1][len("val_top1_"):], "top1": [float(r[columns[-1]]) for r in rows]}
 
 
 def attach_masks(entry, run_dir):
@@ -86,7 +101,7 @@ def ordered(rows):
 
 def load(ledger):
     cells = {}
-    for budget in sorted(os.listdir(ledger)):
+    for budget in sorted(os.listdir(ledger)) if os.path.isdir(ledger) else []:   # none yet: every cell failed
         bdir = os.path.join(ledger, budget)
         if not os.path.isdir(bdir):
             continue
@@ -141,6 +156,7 @@ def budget_table(budget, rows):
                    f" | {spread([m['mistake_severity'] for m in ms], 1, 3)}"
                    f" | {spread([e['seconds'] / 60 for e in runs.values()], 1, 0)} |")
     out += masks_table(rows)
+    out += validation_table(rows)
     if "hmlc" not in rows or len(rows) < 2:
         return out
     out += ["", "Paired differences against hmlc on the same seeds (points; mean ± sample std of the per-seed "
@@ -160,6 +176,28 @@ def budget_table(budget, rows):
         above = lambda v: f"{sum(d > 0 for d in v)} of {len(v)}"
         out.append(f"| {row} | {len(shared)} | {sign(leaf)} | {interval(leaf)} | {above(leaf)} | {sign(full)} | "
                    f"{interval(full)} | {above(full)} |")
+    return out
+
+
+def validation_table(rows):
+    """The finest level's validation top-1 at a third, two thirds, five epochs before the end and at the end of the
+    training, mean over the seeds whose entry kept its curve: whether the budget had levelled off."""
+    curves = {row: [e["validation"]["top1"] for e in runs.values() if e.get("validation")] for row, runs in rows.items()}
+    curves = {row: cs for row, cs in curves.items() if cs}
+    if not curves:
+        return []
+    epochs = len(next(iter(curves.values()))[0])
+    marks = sorted({max(1, epochs // 3), max(1, 2 * epochs // 3), max(1, epochs - 5), epochs})
+    out = ["", "Validation top-1 of the finest level during training (the runs' metrics.csv: nearest class mean on the "
+           "projection for the contrastive rows, the classifier for ce; mean over seeds): where the budget levels off.", "",
+           "| row | seeds | " + " | ".join(f"epoch {m}" for m in marks) + f" | last {epochs - marks[-2]} epochs |",
+           "|---|---|" + "---|" * (len(marks) + 1)]
+    for row, cs in curves.items():
+        cs = [c for c in cs if len(c) == epochs]
+        if not cs:
+            continue
+        at = [statistics.mean(100 * c[m - 1] for c in cs) for m in marks]
+        out.append(f"| {row} | {len(cs)} | " + " | ".join(f"{v:.2f}" for v in at) + f" | {at[-1] - at[-2]:+.2f} |")
     return out
 
 

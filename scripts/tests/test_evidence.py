@@ -18,7 +18,7 @@ TABLE = os.path.join(ROOT, "scripts", "evidence-table.py")
 
 # The stand-in for `arbor train`: records its arguments, fails when its method is in STUB_FAIL, and otherwise writes
 # metrics.json (finest level 0.90 + 0.01·seed for hmlc; g-hmlc 0.4 + 0.2·seed points above; supcon 1 point below),
-# and a masks.json for g-hmlc.
+# metrics.csv (the per-epoch validation) and a masks.json for g-hmlc.
 STUB = textwrap.dedent('''\
     #!/usr/bin/env python3
     import json, os, sys
@@ -36,6 +36,10 @@ STUB = textwrap.dedent('''\
                "full_path": round(leaf - 0.005, 6), "consistency": 0.99, "mistake_severity": 1.5}
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f)
+    with open(os.path.join(out, "metrics.csv"), "w") as f:   # validation top-1 of the finest level 0.80 + 0.05 * epoch
+        f.write("epoch,loss,lr,seconds,val_top1_group,val_top1_item\\n")
+        for e in range(1, int(args[args.index("--epochs") + 1]) + 1):
+            f.write(f"{e},1.0,0.1,1.5,0.99,{0.80 + 0.05 * e:.2f}\\n")
     if method == "g-hmlc":
         with open(os.path.join(out, "masks.json"), "w") as f:
             json.dump({"kind": "hard", "unused_dims": 0, "overlap": [[1, 0], [0, 1]],
@@ -91,6 +95,9 @@ class EvidenceScripts(unittest.TestCase):
         self.assertIn("| g-hmlc | 3 | +0.60 ± 0.20 | [+0.10, +1.10] | 3 of 3 | +0.60 ± 0.20 | [+0.10, +1.10] | 3 of 3 |", table)
         self.assertIn("| supcon | 3 | -1.00 ± 0.00 | [-1.00, -1.00] | 0 of 3 |", table)
         self.assertIn("| g-hmlc | 3 | hard | 41.0 ± 1.0 | 87.0 ± 1.0 | 0.0 ± 0.0 | 0.00 ± 0.00 |", table)
+        self.assertEqual(e["validation"], {"level": "item", "top1": [0.85, 0.9]})
+        self.assertIn("| row | seeds | epoch 1 | epoch 2 | last 1 epochs |", table)
+        self.assertIn("| supcon | 3 | 85.00 | 90.00 | +5.00 |", table)
         # A second run finds every cell in the ledger and trains nothing.
         again = self.evidence("--budget", "quick", "--seeds", "0 1 2", "--only", "@(hmlc|g-hmlc|supcon)")
         self.assertIn("0 cell(s) to run", again.stderr)
