@@ -12,8 +12,7 @@
 #   curve  10,000 / --epochs / 40 learning curves that choose the budget (one cell per epoch count, budget "curve-eE")
 #   full   20,000 / 30 / 40       the comparison (75-90 minutes of one core per contrastive run here, ce about a third)
 # On emoji (train google + twitter, test facebook: a style shift; ResNet-20 at 32 px, its native size, RGB; ledger
-# docs/evidence-emoji), every budget uses all 3,431 training images (the
-# other 381 of google + twitter validate):
+# docs/evidence-emoji), every budget uses all 3,431 training images (the other 381 of google + twitter validate):
 #   quick  all / 2 / 10   curve  all / --epochs (default "25 50 100") / 40   full  all / 100 / 40
 #
 # Every finished cell (row × seed × budget) is written to the ledger, one small JSON file per cell that is committed
@@ -38,7 +37,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2;;
     --verify) verify=1; shift;;
     --list) list=1; shift;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0;;
     *) echo "evidence.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
