@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2;;
     --verify) verify=1; shift;;
     --list) list=1; shift;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0;;   # the comment block above
     *) echo "evidence.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
