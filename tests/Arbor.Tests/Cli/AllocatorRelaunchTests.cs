@@ -11,26 +11,14 @@ public class AllocatorRelaunchTests
 {
     static (int Code, string Out, string Err) Arbor(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Arbor.Cli.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var name in new[] { NativeAllocator.ChoiceVariable, NativeAllocator.PathVariable, "LD_PRELOAD", "MALLOC_CONF" })
             info.Environment.Remove(name);
         foreach (var (key, value) in environment)
             if (value is null) info.Environment.Remove(key); else info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"arbor {string.Join(' ', args)} did not finish: {stderr.Result}");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return ExternalProcess.Run(info, TimeSpan.FromMinutes(2));
     }
 
     static readonly string[] QuickBench = { "bench", "tokenizer", "--prompts", "10", "--rounds", "1", "--json" };

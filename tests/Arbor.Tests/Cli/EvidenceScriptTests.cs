@@ -12,21 +12,11 @@ public class EvidenceScriptTests
     [PythonFact]
     public void The_evidence_scripts_pass_their_tests()
     {
-        var info = new ProcessStartInfo("python3")
-        {
-            WorkingDirectory = TestPaths.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("python3") { WorkingDirectory = TestPaths.RepoRoot };
         foreach (var a in new[] { "-m", "unittest", "discover", "-s", Path.Combine("scripts", "tests") }) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("scripts/tests did not finish in 5 minutes");
-        }
-        Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
-        Assert.Contains("OK", stderr.Result);
+        var (code, output, error) = ExternalProcess.Run(info, TimeSpan.FromMinutes(5));
+        Assert.True(code == 0, output + error);
+        Assert.Contains("OK", error);
     }
 }
 
@@ -34,8 +24,6 @@ public sealed class PythonFactAttribute : FactAttribute
 {
     public PythonFactAttribute()
     {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, "python3")));
-        if (!onPath) Skip = "python3 not installed: scripts/tests (the evidence scripts' tests) not run";
+        if (ExternalProcess.OnPath("python3") is null) Skip = "python3 not installed: scripts/tests (the evidence scripts' tests) not run";
     }
 }

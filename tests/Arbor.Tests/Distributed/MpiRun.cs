@@ -6,33 +6,20 @@ namespace Arbor.Tests.Distributed;
 public static class MpiRun
 {
     /// <summary>mpirun on PATH, or null when Open MPI is not installed.</summary>
-    public static string? Launcher { get; } = Environment.GetEnvironmentVariable("PATH")?.Split(':')
-        .Select(dir => Path.Combine(dir, "mpirun")).FirstOrDefault(File.Exists);
+    public static string? Launcher { get; } = ExternalProcess.OnPath("mpirun");
 
     public const string SkipReason = "mpirun not found: install Open MPI (apt-get install openmpi-bin; .ci/run does it)";
 
     /// <summary>Runs `mpirun -np <paramref name="ranks"/> dotnet Arbor.Cli.dll <paramref name="args"/>`.</summary>
     public static (int Code, string Out, string Err) Cli(int ranks, IReadOnlyDictionary<string, string>? environment, TimeSpan limit, params string[] args)
     {
-        var info = new ProcessStartInfo(Launcher ?? throw new InvalidOperationException(SkipReason))
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo(Launcher ?? throw new InvalidOperationException(SkipReason));
         // Root in a container needs the allow-run-as-root switch; two cores need oversubscription for more ranks.
         foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(), "dotnet",
                                   Path.Combine(AppContext.BaseDirectory, "Arbor.Cli.dll") }.Concat(args))
             info.ArgumentList.Add(a);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"mpirun {string.Join(' ', args)} did not finish within {limit}: {stderr.Result}");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return ExternalProcess.Run(info, limit);
     }
 }
 
