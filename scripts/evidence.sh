@@ -116,7 +116,7 @@ for tier in $(seq 0 "${#firsts[@]}"); do
 done
 what=run; [ "$verify" = 1 ] && what=verify
 if [ "$list" = 1 ]; then   # the queue, in order, without running it
-  for c in "${cells[@]}"; do IFS='|' read -r name _ extra bname _ seed <<<"$c"; echo "$bname $name seed $seed"; done
+  for c in "${cells[@]}"; do IFS='|' read -r name _ _ bname _ seed <<<"$c"; echo "$bname $name seed $seed"; done
   exit 0
 fi
 # ARBOR_EVIDENCE_CLI replaces the Release-built CLI (the script's own tests run a stand-in that writes metrics.json).
@@ -140,7 +140,8 @@ cell() {
   # Only an unfinished run is resumed (a finished one, metrics.json written, is retrained: under --verify that is the point).
   if [ -f "$dir/checkpoint.safetensors" ] && [ ! -f "$dir/metrics.json" ]; then
     how=--resume
-    spent=$(awk -F, 'NR > 1 { s += $4 } END { printf "%d", s }' "$dir/metrics.csv" 2>/dev/null || echo 0)
+    spent=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") c = i; next } c { s += $c }
+                     END { printf "%d", s }' "$dir/metrics.csv" 2>/dev/null || echo 0)
   fi
   [ "$how" = --force ] && : >"$dir.log"
   local start; start=$(date +%s)

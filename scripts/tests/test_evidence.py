@@ -107,7 +107,7 @@ class EvidenceScripts(unittest.TestCase):
         os.makedirs(run)
         open(os.path.join(run, "checkpoint.safetensors"), "w").close()
         with open(os.path.join(run, "metrics.csv"), "w") as f:
-            f.write("epoch,loss,lr,seconds,rss_mib\n1,2.0,0.1,1000.5,10\n2,1.9,0.1,2000.25,10\n")
+            f.write("epoch,loss,seconds,lr,rss_mib\n1,2.0,1000.5,0.1,10\n2,1.9,2000.25,0.1,10\n")   # "seconds" found by name
         # Seed 1's folder holds a finished run (metrics.json) that is not in the ledger: it is retrained, not resumed.
         finished = os.path.join(self.out, "quick", "hmlc", "seed1")
         os.makedirs(finished)
