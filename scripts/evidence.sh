@@ -122,6 +122,15 @@ fi
 # ARBOR_EVIDENCE_CLI replaces the Release-built CLI (the script's own tests run a stand-in that writes metrics.json).
 cli=${ARBOR_EVIDENCE_CLI:-src/Arbor.Cli/bin/Release/net10.0/Arbor.Cli}
 [ -n "${ARBOR_EVIDENCE_CLI:-}" ] || dotnet build src/Arbor.Cli -c Release -nologo -v q >/dev/null
+# The table is on the full Fashion-MNIST. Without it the CLI falls back to its embedded 7,200-image training pool, which
+# a cell must never silently use (a quick cell would train on other images; larger limits are refused by the CLI).
+if [ "$dataset" = fashion-mnist ] && [ ${#cells[@]} -gt 0 ]; then
+  source=$("$cli" data info fashion-mnist | sed -n 's/^source: //p')
+  case "$source" in
+    *embedded*) echo "evidence.sh: the full Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist); the CLI" \
+                     "would use its embedded subset: $source" >&2; exit 2;;
+  esac
+fi
 echo "evidence.sh: ${#cells[@]} cell(s) to $what, $jobs at a time (commit $commit)" >&2
 
 cell() {

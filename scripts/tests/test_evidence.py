@@ -23,6 +23,10 @@ STUB = textwrap.dedent('''\
     #!/usr/bin/env python3
     import json, os, sys
     args = sys.argv[1:]
+    if args[:2] == ["data", "info"]:   # where the data comes from, as `arbor data info` says it
+        print("dataset: " + args[2])
+        print("source: " + os.environ.get("STUB_SOURCE", "fashion-mnist from /usr/share/datasets/fashion-mnist: 60000 images"))
+        sys.exit(0)
     out = args[args.index("--out") + 1]
     method, seed = args[args.index("-m") + 1], int(args[args.index("--seed") + 1])
     if method in os.environ.get("STUB_FAIL", "").split():
@@ -58,8 +62,8 @@ class EvidenceScripts(unittest.TestCase):
             f.write(STUB)
         os.chmod(self.stub, 0o755)
 
-    def evidence(self, *args, fail=""):
-        env = dict(os.environ, ARBOR_EVIDENCE_CLI=self.stub, STUB_FAIL=fail)
+    def evidence(self, *args, fail="", **stub_env):
+        env = dict(os.environ, ARBOR_EVIDENCE_CLI=self.stub, STUB_FAIL=fail, **stub_env)
         return subprocess.run(["bash", EVIDENCE, "--ledger", self.ledger, "--out", self.out, *args],
                               capture_output=True, text=True, env=env, timeout=120)
 
@@ -141,6 +145,17 @@ class EvidenceScripts(unittest.TestCase):
             r = self.evidence(*args, "--list")
             self.assertEqual(r.returncode, 2, args)
             self.assertIn("evidence.sh:", r.stderr)
+
+    def test_the_embedded_fashion_mnist_subset_is_refused(self):
+        embedded = "full Fashion-MNIST not found at /usr/share/datasets/fashion-mnist; using the embedded 10,000-image subset"
+        r = self.evidence("--budget", "quick", "--seeds", "0", "--only", "hmlc", STUB_SOURCE=embedded)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("apt-get install dataset-fashion-mnist", r.stderr)
+        self.assertFalse(os.path.exists(self.ledger) or os.path.exists(self.out), "something was written")
+        # --list only prints the queue, and emoji cells never read Fashion-MNIST.
+        self.assertEqual(self.evidence("--budget", "quick", "--only", "hmlc", "--list", STUB_SOURCE=embedded).returncode, 0)
+        r = self.evidence("--dataset", "emoji", "--budget", "quick", "--seeds", "0", "--only", "ce", STUB_SOURCE=embedded)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_verify_compares_every_headline_number(self):
         self.evidence("--budget", "quick", "--seeds", "0", "--only", "hmlc")

@@ -35,7 +35,7 @@ internal static class TrainCommand
         var temperature = new Option<double?>("--temperature") { Description = "Contrastive temperature τ (default 0.1)" };
         var probeEpochs = new Option<int?>("--probe-epochs") { Description = "Linear-probe epochs for contrastive methods" };
         var valFraction = SharedOptions.ValFraction();
-        var trainLimit = new Option<int?>("--train-limit") { Description = "Use at most this many training images (quick runs)" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Train on the first N training images, after the validation carve (quick runs; more than the dataset has is an error)" };
         var seed = SharedOptions.Seed();
         var threads = SharedOptions.Threads();
         var decoding = SharedOptions.Decoding();

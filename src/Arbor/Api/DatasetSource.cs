@@ -23,7 +23,7 @@ public sealed record DatasetSource
     public string? HierarchyFile { get; init; }
     /// <summary>Fraction of the training pool held out for validation (stratified, seeded). Default 0.1.</summary>
     public double ValidationFraction { get; init; } = 0.1;
-    /// <summary>Train on at most this many images (after the validation carve); null: all.</summary>
+    /// <summary>Train on the first this many images (after the validation carve; training refuses more than there are); null: all.</summary>
     public int? TrainLimit { get; init; }
 
     /// <summary>Fashion-MNIST (2 / 6 / 10 classes): the full set from <paramref name="folder"/> or /usr/share/datasets/fashion-mnist,

@@ -71,6 +71,7 @@ public sealed class TrainRun
 
         var check = OpenCheckedData(config, progress);
         var splits = check.Splits;
+        CheckTrainLimit(config, splits);
         var hierarchy = splits.Hierarchy;
         bool clouds = PointClouds.CheckBackbone(config, splits);
         if (clouds)
@@ -206,6 +207,20 @@ public sealed class TrainRun
             return (config, false);
         }
         return (config, true);
+    }
+
+    /// <summary>
+    /// A <c>--train-limit</c> above the training images there are is refused, not quietly lowered: a run asked for 20,000
+    /// images that trained on 7,200 (the embedded Fashion-MNIST subset, when the full set is not installed) would be a
+    /// different experiment under the same name. The limit is counted after the validation carve, as it is applied.
+    /// </summary>
+    static void CheckTrainLimit(RunConfig config, DatasetSplits splits)
+    {
+        // splits.Train is already cut to the limit when the limit was smaller; a larger limit left it whole.
+        if (config.TrainLimit is int limit && limit > splits.Train.Count)
+            throw new ArborException($"--train-limit {limit:N0} asks for more training images than '{config.Dataset}' has: " +
+                                     $"{splits.Train.Count:N0} after the validation carve ({splits.Description}); lower the limit, " +
+                                     "or give the full dataset");
     }
 
     /// <summary>The run's data with every image file decoded once (bad files stop the run, or are left out).</summary>

@@ -31,6 +31,8 @@ public class RunFolderSafetyTests
             (Tiny() with { Optimizer = "adam" }, "--optimizer"), (Tiny() with { Normalization = "imagenette" }, "--normalization"),
             (Tiny() with { ValidationFraction = 0 }, "validation split is empty"),
             (Tiny() with { BatchSize = 4096 }, "fewer than one batch"),
+            // The embedded pool trains on 7,200 images: a larger limit is refused rather than quietly lowered.
+            (Tiny() with { TrainLimit = 7201 }, "--train-limit 7,201 asks for more training images than 'fashion-mnist-embedded' has: 7,200"),
         };
         foreach (var (config, says) in bad)
         {
