@@ -57,7 +57,8 @@ internal static class ZeroShotCommand
                 ClipPreprocessing = result.GetValue(preprocess), BatchSize = batch,
                 Precision = PrecisionOption.Resolve(result, precision).Name,
             }, options);
-            var splits = TrainRun.OpenData(config);
+            var splits = TrainRun.OpenData(config, allowStandIn: true);
+            if (splits.OpenedAs is { } openedAs) config = config with { Dataset = openedAs };   // what `arbor eval` must reread
             config = VisionLanguageMethods.ResolveInput(config, splits);
             var data = splits.Get(result.GetValue(split)!);
             var hierarchy = splits.Hierarchy;
@@ -65,7 +66,7 @@ internal static class ZeroShotCommand
             using var model = TrainRun.CreateModel(config, hierarchy);
             var loader = new BatchLoader(data, TrainRun.EvaluationLoaderOptions(config, batch));
             var metrics = Evaluator.Evaluate(model.LevelLogits, loader, hierarchy, decode, CommandOutput.Progress(result), "zero-shot", model.Device);
-            var report = metrics.ToReport("zeroshot", result.GetValue(dataset)!, result.GetValue(split)!);
+            var report = metrics.ToReport("zeroshot", config.Dataset, result.GetValue(split)!);
             // Written once the metrics exist, so a failed evaluation leaves no folder that looks finished.
             RunFolder.WriteGuard(run.ConfigFile, () => Arbor.IO.AtomicFile.WriteAllText(run.ConfigFile, config.ToJson()));
             StoredHierarchy.Write(run.HierarchyFile, hierarchy);

@@ -56,7 +56,7 @@ public sealed record DatasetSource
     };
 
     /// <summary>Opens the train / validation / test splits (validation carved with <paramref name="seed"/>).</summary>
-    public DatasetSplits Open(int seed = 0) => TrainRun.OpenData(ApplyTo(new RunConfig { Seed = seed }));
+    public DatasetSplits Open(int seed = 0) => TrainRun.OpenData(ApplyTo(new RunConfig { Seed = seed }), allowStandIn: true);
 
     internal RunConfig ApplyTo(RunConfig config) => config with
     {

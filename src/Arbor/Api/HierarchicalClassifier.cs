@@ -80,7 +80,7 @@ public sealed class HierarchicalClassifier : IDisposable
         Decoding decoding = Decoding.Independent, IProgress<ProgressUpdate>? progress = null)
     {
         var config = dataset is null ? Config : dataset.ApplyTo(Config);
-        return _run.EvaluateOn(config, split.ToString().ToLowerInvariant(), decoding, ProgressReporter.To(progress));
+        return _run.EvaluateOn(config, split.ToString().ToLowerInvariant(), decoding, ProgressReporter.To(progress), allowStandIn: dataset is not null);
     }
 
     /// <summary>

@@ -3,8 +3,10 @@ namespace Arbor.Data;
 /// <summary>
 /// Opens a dataset by name or path:
 /// <list type="bullet">
-/// <item>"fashion-mnist": the full set (default folder /usr/share/datasets/fashion-mnist, or <see cref="DatasetOptions.Root"/>);
-/// when absent, the embedded 10,000-image subset, and the description says so.</item>
+/// <item>"fashion-mnist": the full set (from <see cref="DatasetOptions.Root"/>, else <c>$ARBOR_FASHION_MNIST</c>, else
+/// /usr/share/datasets/fashion-mnist);
+/// when absent and <see cref="DatasetOptions.AllowEmbedded"/>, the embedded 10,000-image subset, and the description and
+/// <see cref="DatasetSplits.OpenedAs"/> say so.</item>
 /// <item>"fashion-mnist-embedded": always the embedded subset.</item>
 /// <item>"cifar-100": train.bin / test.bin from <c>$ARBOR_DATA/cifar-100</c> or Root.</item>
 /// <item>"emoji", "emoji-google", "emoji-twitter", "emoji-facebook": the emoji sets (fetch with scripts/fetch-emoji.sh);
@@ -22,7 +24,7 @@ public static class DatasetCatalog
 {
     /// <summary>Names <see cref="Open"/> knows besides paths.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        new[] { "fashion-mnist", "fashion-mnist-embedded", "cifar-100", "emoji", "emoji-google", "emoji-twitter", "emoji-facebook" }
+        new[] { "fashion-mnist", EmbeddedFashionMnist, "cifar-100", "emoji", "emoji-google", "emoji-twitter", "emoji-facebook" }
             .Concat(Points.PointDatasets.Names).Concat(Benchmarks.BenchmarkCatalog.All.Select(b => b.Name)).ToArray();
 
     /// <summary>Opens the dataset; bad or missing files raise an <see cref="ArborException"/> naming them.</summary>
@@ -32,8 +34,8 @@ public static class DatasetCatalog
         switch (nameOrPath.ToLowerInvariant())
         {
             case "fashion-mnist" or "fashionmnist":
-                return OpenFashionMnist(options, FashionMnist.DefaultFolder);
-            case "fashion-mnist-embedded":
+                return OpenFashionMnist(options, FashionMnist.Folder);
+            case EmbeddedFashionMnist:
                 return FashionMnist.OpenEmbedded(options);
             case "cifar-100" or "cifar100":
             {
@@ -76,7 +78,20 @@ public static class DatasetCatalog
         var folder = options.Root ?? defaultFolder;
         if (FashionMnist.IsPresent(folder)) return FashionMnist.Open(folder, options);
         if (options.Root is not null || !options.AllowEmbedded)
-            throw new DatasetException("Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], …) not found", folder);
-        return FashionMnist.OpenEmbedded(options, $"full Fashion-MNIST not found at {folder}");
+            throw new DatasetException("Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], …) not found" + (options.Root is null
+                ? " (apt-get install dataset-fashion-mnist puts them there; $ARBOR_FASHION_MNIST or --data-root names another folder)"
+                : ""), folder);
+        return FashionMnist.OpenEmbedded(options, $"full Fashion-MNIST not found at {folder}") with { OpenedAs = EmbeddedFashionMnist };
     }
+
+    /// <summary>The name of the embedded Fashion-MNIST subset, which stands in for "fashion-mnist" when the full set is absent.</summary>
+    public const string EmbeddedFashionMnist = "fashion-mnist-embedded";
+
+    /// <summary>
+    /// Whether <paramref name="opened"/> is what <see cref="Open"/> gives in place of <paramref name="asked"/> when the
+    /// asked-for data is absent (see <see cref="DatasetSplits.OpenedAs"/>).
+    /// </summary>
+    public static bool StandsIn(string opened, string asked) =>
+        opened.Equals(EmbeddedFashionMnist, StringComparison.OrdinalIgnoreCase)
+        && asked.Trim().ToLowerInvariant() is "fashion-mnist" or "fashionmnist";
 }

@@ -6,8 +6,8 @@ namespace Arbor.Data;
 public sealed record DatasetOptions
 {
     /// <summary>
-    /// Folder holding the data, overriding the default place of a named dataset (Fashion-MNIST:
-    /// /usr/share/datasets/fashion-mnist; CIFAR-100: <c>$ARBOR_DATA/cifar-100</c>; emoji: <c>$ARBOR_DATA/emoji</c>).
+    /// Folder holding the data, overriding the default place of a named dataset (Fashion-MNIST: <c>$ARBOR_FASHION_MNIST</c>,
+    /// else /usr/share/datasets/fashion-mnist; CIFAR-100: <c>$ARBOR_DATA/cifar-100</c>; emoji: <c>$ARBOR_DATA/emoji</c>).
     /// </summary>
     public string? Root { get; init; }
 
@@ -32,7 +32,10 @@ public sealed record DatasetOptions
     /// <summary>Emoji style of the test split; default "facebook" (or the style named by "emoji-STYLE").</summary>
     public string? TestStyle { get; init; }
 
-    /// <summary>When "fashion-mnist" is asked for and the full set is absent, use the embedded subset. Default true.</summary>
+    /// <summary>
+    /// When "fashion-mnist" is asked for and the full set is absent, use the embedded subset (and say so in
+    /// <see cref="DatasetSplits.OpenedAs"/>). Default true; false makes the absence an error.
+    /// </summary>
     public bool AllowEmbedded { get; init; } = true;
 
     /// <summary>
@@ -75,4 +78,11 @@ public sealed record DatasetSplits(ImageDataset Train, ImageDataset Validation, 
 
     /// <summary>The hierarchy shared by the splits.</summary>
     public ClassHierarchy Hierarchy => Train.Hierarchy;
+
+    /// <summary>
+    /// The dataset name that reopens these splits when it is not the one asked for: "fashion-mnist-embedded" when
+    /// "fashion-mnist" was asked for and the full set was absent. Null when the data is what was asked for.
+    /// </summary>
+    /// <remarks>A run records this name, so its evaluation later reads the images it was trained and tested on.</remarks>
+    public string? OpenedAs { get; init; }
 }

@@ -6,13 +6,20 @@ namespace Arbor.Data;
 
 /// <summary>
 /// Fashion-MNIST (IDX files, raw or .gz) with the built-in 2 / 6 / 10 hierarchy. The full set (60,000 training and
-/// 10,000 test images) is read from a folder, by default <see cref="DefaultFolder"/> (Debian package
-/// <c>dataset-fashion-mnist</c>). Arbor also embeds the 10,000-image test set, so something runs on a fresh machine.
+/// 10,000 test images) is read from a folder, by default <see cref="Folder"/> (the Debian package
+/// <c>dataset-fashion-mnist</c>'s, unless <c>$ARBOR_FASHION_MNIST</c> names another). Arbor also embeds the 10,000-image test set, so something runs on a fresh machine.
 /// </summary>
 public static class FashionMnist
 {
     /// <summary>Where the Debian package puts the files.</summary>
     public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Environment variable naming the full set's folder when it is not <see cref="DefaultFolder"/>.</summary>
+    public const string FolderVariable = "ARBOR_FASHION_MNIST";
+
+    /// <summary>Where "fashion-mnist" is looked for without a data root: <c>$ARBOR_FASHION_MNIST</c>, else <see cref="DefaultFolder"/>.</summary>
+    public static string Folder =>
+        Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } folder ? folder : DefaultFolder;
 
     /// <summary>Images of the embedded subset that form the training pool (the rest is the test split).</summary>
     public const int EmbeddedTrainingPool = 8000;

@@ -58,8 +58,9 @@ public sealed class TrainRun
         bool root = group.Rank == 0;   // rank 0 alone writes the run folder and prints progress
         var progress = root ? options.Progress : ProgressReporter.Silent;
         NativeLogging.SilenceNnpack();
-        var (config, fromCheckpoint) = options.Resume ? ResumeConfig(requested, runDir, options, progress)
-            : (Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested), false);
+        // recorded: the config is the run folder's (a resume), not a new request.
+        var (config, fromCheckpoint, recorded) = options.Resume ? ResumeConfig(requested, runDir, options, progress)
+            : (Resolve(VisionLanguage.DualEncoderMethods.Applies(requested) ? VisionLanguage.DualEncoderMethods.WithDefaults(requested) : requested), false, false);
         config = DistributedRun.Configure(config, group, options.Group, fromCheckpoint, runDir);
         RunValidation.CheckOptions(config);
         var precision = RunPrecision.Resolve(config, options.Device);
@@ -69,8 +70,11 @@ public sealed class TrainRun
         var defaults = MethodCatalog.Get(config.Method);
         if (config.Threads > 0) set_num_threads(config.Threads);
 
-        var check = OpenCheckedData(config, progress);
+        var check = OpenCheckedData(config, progress, allowStandIn: !recorded);
         var splits = check.Splits;
+        // A run that fell back to the embedded Fashion-MNIST subset names it in config.json, so that evaluating or resuming
+        // the run reads the images it was trained on, and never the full set that may be there by then (or the reverse).
+        if (splits.OpenedAs is { } openedAs) config = config with { Dataset = openedAs };
         CheckTrainLimit(config, splits);
         var hierarchy = splits.Hierarchy;
         bool clouds = PointClouds.CheckBackbone(config, splits);
@@ -169,13 +173,13 @@ public sealed class TrainRun
     /// The config a resume continues with: the stored one, with a raised --epochs; any other changed option is refused with
     /// the list of differences. A folder without a checkpoint (killed before the first epoch ended) starts over.
     /// </summary>
-    static (RunConfig Config, bool FromCheckpoint) ResumeConfig(RunConfig requested, string runDir, Options options, ProgressReporter progress)
+    static (RunConfig Config, bool FromCheckpoint, bool Recorded) ResumeConfig(RunConfig requested, string runDir, Options options, ProgressReporter progress)
     {
         var state = RunFolder.Inspect(runDir);
         if (state is RunFolder.State.Absent or RunFolder.State.Empty)
         {
             progress.Line("nothing to resume in the run folder (no config.json): starting the run from the beginning");
-            return (Resolve(requested), false);
+            return (Resolve(requested), false, false);
         }
         if (state == RunFolder.State.Foreign)
             throw new ArborException("cannot resume: the folder holds no run (config.json is missing)", Path.GetFullPath(runDir));
@@ -183,6 +187,8 @@ public sealed class TrainRun
         var stored = RunConfig.Read(folder.ConfigFile);
         MethodCatalog.Get(requested.Method);   // an unknown name lists the valid ones
         var asked = requested with { Method = MethodCatalog.Canonical(requested.Method) };
+        // A run asked for "fashion-mnist" that fell back to the embedded subset recorded that; asking again is no difference.
+        if (DatasetCatalog.StandsIn(stored.Dataset, asked.Dataset)) asked = asked with { Dataset = stored.Dataset };
         // Threads and precision are how the run computes, not what it is: a resume may change them.
         var differences = stored.Differences(asked, options.GivenOptions, "epochs", "threads", "precision");
         if (differences.Count > 0)
@@ -204,9 +210,9 @@ public sealed class TrainRun
         if (state == RunFolder.State.Unstarted)
         {
             progress.Line("the run stopped before its first checkpoint: starting it over");
-            return (config, false);
+            return (config, false, true);
         }
-        return (config, true);
+        return (config, true, true);
     }
 
     /// <summary>
@@ -224,9 +230,10 @@ public sealed class TrainRun
     }
 
     /// <summary>The run's data with every image file decoded once (bad files stop the run, or are left out).</summary>
-    public static ImageCheck OpenCheckedData(RunConfig config, ProgressReporter progress, ClassHierarchy? hierarchy = null)
+    public static ImageCheck OpenCheckedData(RunConfig config, ProgressReporter progress, ClassHierarchy? hierarchy = null,
+        bool allowStandIn = false)
     {
-        var splits = OpenData(config, hierarchy);
+        var splits = OpenData(config, hierarchy, allowStandIn);
         progress.Line(splits.Description);
         bool measure = config.Mean is null && (config.Normalization is null or "data");
         var check = ImageFileCheck.Run(splits, config.SkipBadImages, measure,
@@ -315,7 +322,12 @@ public sealed class TrainRun
     /// Opens the run's dataset with its hierarchy (or <paramref name="hierarchy"/>, a trained run's own), validation carve
     /// and optional training-image limit.
     /// </summary>
-    public static DatasetSplits OpenData(RunConfig config, ClassHierarchy? hierarchy = null)
+    /// <remarks>
+    /// <paramref name="allowStandIn"/>: whether "fashion-mnist" may fall back to the embedded subset when the full set is
+    /// absent (see <see cref="DatasetSplits.OpenedAs"/>); true for a new request, false for a run's recorded config, whose
+    /// "fashion-mnist" means the full set (a run that fell back records "fashion-mnist-embedded").
+    /// </remarks>
+    public static DatasetSplits OpenData(RunConfig config, ClassHierarchy? hierarchy = null, bool allowStandIn = false)
     {
         hierarchy ??= config.Hierarchy is null ? null : HierarchyLoader.Load(config.Hierarchy);
         var splits = DatasetCatalog.Open(config.Dataset, new DatasetOptions
@@ -323,6 +335,7 @@ public sealed class TrainRun
             Root = config.DataRoot, Hierarchy = hierarchy, ValidationFraction = config.ValidationFraction, Seed = config.Seed,
             Points = config.Points,
             AllowPathsOutsideManifest = config.AllowPathsOutsideManifest,
+            AllowEmbedded = allowStandIn,
         });
         if (config.TrainLimit is int limit && limit < splits.Train.Count)
             splits = splits with

@@ -89,7 +89,7 @@ public sealed class TrainedRun : IDisposable
         // Runs written before hierarchy.json existed rebuild the hierarchy from their data.
         var hierarchy = File.Exists(folder.HierarchyFile) ? StoredHierarchy.Read(folder.HierarchyFile)
             : config.Hierarchy is not null ? HierarchyLoader.Load(config.Hierarchy)
-            : TrainRun.OpenData(config).Hierarchy;
+            : TrainRun.OpenData(config, allowStandIn: true).Hierarchy;   // only the hierarchy, the same either way
         var chosen = RunPrecision.Resolve(precision is null ? config : config with { Precision = precision }, device);
         config = config with { Precision = chosen.Name };
         var model = TrainRun.CreateModel(config, hierarchy);
@@ -117,13 +117,19 @@ public sealed class TrainedRun : IDisposable
     /// </summary>
     public MetricsReport Evaluate(string? dataset, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false) =>
         EvaluateOn(dataset is null ? Config : Config with { Dataset = dataset, DataRoot = null, Hierarchy = null, TrainLimit = null },
-            split, decoding, progress, skipBadImages);
+            split, decoding, progress, skipBadImages, allowStandIn: dataset is not null);
 
     /// <summary>
     /// Metrics on a split of the data <paramref name="config"/> names (dataset, data root, validation carve), read against
     /// the run's stored hierarchy.
     /// </summary>
-    public MetricsReport EvaluateOn(RunConfig config, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false)
+    /// <remarks>
+    /// <paramref name="allowStandIn"/>: whether "fashion-mnist" may be read from the embedded subset when the full set is
+    /// absent; true when a user names the dataset, false for the run's own config, whose "fashion-mnist" is the full set the
+    /// run was tested on.
+    /// </remarks>
+    public MetricsReport EvaluateOn(RunConfig config, string split, Decoding decoding, ProgressReporter progress, bool skipBadImages = false,
+        bool allowStandIn = false)
     {
         // By name first (before the data is read against the run's hierarchy, which would fail less clearly), then by content.
         void CheckKind(bool clouds)
@@ -136,7 +142,7 @@ public sealed class TrainedRun : IDisposable
         if (!PointClouds.IsPointDataset(config.Dataset) && DatasetCatalog.Names.Contains(config.Dataset.Trim().ToLowerInvariant()))
             CheckKind(false);
         else if (PointClouds.IsPointDataset(config.Dataset)) CheckKind(true);
-        var check = TrainRun.OpenCheckedData(config with { SkipBadImages = skipBadImages || Config.SkipBadImages }, progress, Hierarchy);
+        var check = TrainRun.OpenCheckedData(config with { SkipBadImages = skipBadImages || Config.SkipBadImages }, progress, Hierarchy, allowStandIn);
         var splits = check.Splits;
         CheckKind(splits.Test.Count > 0 && splits.Test.Resolve(0).Source is PointCloudDataset
                   || splits.Train.Count > 0 && splits.Train.Resolve(0).Source is PointCloudDataset);
@@ -147,7 +153,7 @@ public sealed class TrainedRun : IDisposable
         if (data.Count == 0) throw new ArborException($"{data.Name}: the {split} split is empty");
         var loader = new BatchLoader(data, LoaderOptions(batchSize: 512));
         var metrics = Evaluator.Evaluate(Model.LevelLogits, loader, Hierarchy, decoding, progress, device: Model.Device);
-        return metrics.ToReport(Config.Method, config.Dataset, split);
+        return metrics.ToReport(Config.Method, splits.OpenedAs ?? config.Dataset, split);
     }
 
     /// <summary>True when the run's model takes point clouds (a point backbone: pointnet, dgcnn) rather than images.</summary>

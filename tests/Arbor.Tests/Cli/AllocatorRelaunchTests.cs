@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Arbor.Tests.Cli;
@@ -9,16 +8,13 @@ namespace Arbor.Tests.Cli;
 /// </summary>
 public class AllocatorRelaunchTests
 {
+    // The allocator variables of the test host are cleared; each test sets what it checks.
     static (int Code, string Out, string Err) Arbor(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet");
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Arbor.Cli.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var name in new[] { NativeAllocator.ChoiceVariable, NativeAllocator.PathVariable, "LD_PRELOAD", "MALLOC_CONF" })
-            info.Environment.Remove(name);
-        foreach (var (key, value) in environment)
-            if (value is null) info.Environment.Remove(key); else info.Environment[key] = value;
-        return ExternalProcess.Run(info, TimeSpan.FromMinutes(2));
+        var clean = new[] { NativeAllocator.ChoiceVariable, NativeAllocator.PathVariable, "LD_PRELOAD", "MALLOC_CONF" }
+            .ToDictionary(name => name, _ => (string?)null);
+        foreach (var (key, value) in environment) clean[key] = value;
+        return CliProcess.Run(clean, TimeSpan.FromMinutes(2), args);
     }
 
     static readonly string[] QuickBench = { "bench", "tokenizer", "--prompts", "10", "--rounds", "1", "--json" };

@@ -86,6 +86,7 @@ public class IdxAndFashionMnistTests
         using var tmp = TestPaths.NewTempFolder();
         DataFixtures.WriteFashionFolder(tmp.Path, trainCount: 100, testCount: 20, gz: false);
         var splits = DatasetCatalog.Open("fashion-mnist", new DatasetOptions { Root = tmp.Path, Seed = 3 });
+        Assert.Null(splits.OpenedAs);
         Assert.Equal(90, splits.Train.Count);
         Assert.Equal(10, splits.Validation.Count);
         Assert.Equal(20, splits.Test.Count);
@@ -128,6 +129,9 @@ public class IdxAndFashionMnistTests
         var splits = DatasetCatalog.OpenFashionMnist(new DatasetOptions(), missing);
         Assert.Contains($"full Fashion-MNIST not found at {missing}", splits.Description);
         Assert.Contains("embedded 10,000-image", splits.Description);
+        Assert.Equal(DatasetCatalog.EmbeddedFashionMnist, splits.OpenedAs);   // what a run records, to read the same images again
+        Assert.True(DatasetCatalog.StandsIn(splits.OpenedAs!, "fashion-mnist"));
+        Assert.False(DatasetCatalog.StandsIn("fashion-mnist", DatasetCatalog.EmbeddedFashionMnist));
         Assert.Equal(8000, splits.Train.Count + splits.Validation.Count);
         Assert.Equal(800, splits.Validation.Count);
         Assert.Equal(2000, splits.Test.Count);
@@ -140,6 +144,10 @@ public class IdxAndFashionMnistTests
         // An explicit Root that lacks the files is an error, not a silent fallback.
         var e = Assert.Throws<DatasetException>(() => DatasetCatalog.OpenFashionMnist(new DatasetOptions { Root = missing }, "/x"));
         Assert.Contains(missing, e.Message);
+        // So is the default place when the caller rules the stand-in out (a run whose config means the full set).
+        e = Assert.Throws<DatasetException>(() => DatasetCatalog.OpenFashionMnist(new DatasetOptions { AllowEmbedded = false }, missing));
+        Assert.Contains(missing, e.Message);
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
     }
 
     [Fact]
