@@ -60,6 +60,8 @@ esac
 # row name | method | extra options. The controls separate the masking effect from the inverse-frequency weighting
 # (on by default only for g-hmlc / a-hmlc), A-HMLC's second gradient path through its mask heads, G-HMLC's refit
 # interval, and soft against hard masks at equal capacity (static learned masks: H × D numbers, as G-HMLC's).
+# The -batchmean rows are HiConE / HiMulConE in the reference code's form (the constraint on batch means), beside the
+# paper's per-pair form that the plain rows use (Arbor's default; it collapses the projection, see docs/results.md).
 # The paired comparison's rows come first, so a table filled over several sessions has them before the rest.
 rows=(
   "hmlc|hmlc|"
@@ -70,6 +72,8 @@ rows=(
   "ce-levels|ce-levels|"
   "hicone|hicone|"
   "himulcone|himulcone|"
+  "hicone-batchmean|hicone|--hicone batch-mean"
+  "himulcone-batchmean|himulcone|--hicone batch-mean"
   "hmlc+invfreq|hmlc|--inverse-frequency on"
   "g-hmlc-invfreq|g-hmlc|--inverse-frequency off"
   "a-hmlc-invfreq|a-hmlc|--inverse-frequency off"
