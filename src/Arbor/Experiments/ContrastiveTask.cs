@@ -16,6 +16,7 @@ public sealed class ContrastiveTask : ITrainingTask
 {
     readonly ImageMethodModel _model;
     readonly Func<(Tensor Z, Tensor Labels)>? _refitSample;
+    readonly ProjectionCollapse _collapse = new();
     Distributed.IProcessGroup _group = Distributed.SingleProcessGroup.Instance;
 
     /// <param name="model">Backbone, projection head and objective.</param>
@@ -35,6 +36,7 @@ public sealed class ContrastiveTask : ITrainingTask
 
     public void OnEpochStart(int epoch)
     {
+        _collapse.Reset();
         if (_model.Objective is GHmlcLoss masks && _refitSample is not null && masks.NeedsRefit(epoch))
         {
             using var scope = NewDisposeScope();
@@ -67,6 +69,14 @@ public sealed class ContrastiveTask : ITrainingTask
             hViews = Distributed.DifferentiableCollectives.AllGatherRows(_group, hViews.contiguous());
             labels = _group.AllGather(labels).flatten(0, 1);
         }
+        _collapse.Observe(zViews);
         return _model.Objective!.Loss(zViews, labels, hViews);
     }
+
+    /// <summary>Warns once when an epoch's projection has collapsed, with the fix that fits the objective.</summary>
+    public string? EpochWarning(int epoch) => _collapse.Warning(epoch,
+        _model.Objective is ContrastiveObjective { AppliesPairwiseHiConE: true }
+            ? "The per-pair HiConE constraint (--hicone pairwise, the paper's form and the default) is known to hold the " +
+              "projection there; --hicone batch-mean (the reference code's form) trains like HMLC (docs/results.md)."
+            : "Try a lower --lr or a higher --temperature.");
 }

@@ -24,6 +24,12 @@ public interface ITrainingTask
     void OnEpochStart(int epoch) { }
 
     /// <summary>
+    /// Called after each epoch (0-based): a warning about the run for the person watching it (shown as "warning: …" and
+    /// written to the run's log), or null. Contrastive tasks report a collapsed projection here.
+    /// </summary>
+    string? EpochWarning(int epoch) => null;
+
+    /// <summary>
     /// Called once before data-parallel training over <paramref name="group"/> (K &gt; 1). <see cref="Loss"/> then gets this
     /// rank's rows of each global batch and gradients are averaged over ranks; a task whose loss couples the samples of a
     /// batch (contrastive) gathers what it needs from the other ranks here (<see cref="Distributed.DifferentiableCollectives"/>).

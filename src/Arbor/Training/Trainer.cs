@@ -167,9 +167,12 @@ public sealed class Trainer
             var line = $"epoch {epoch + 1}/{_options.Epochs}  loss {record.Loss:F4}  lr {record.LearningRate:G3}  " +
                        $"{seconds:F1}s  rss {record.ResidentMiB:F0} MiB" + (validation is null ? "" : $"  val {validation.Summary}" + (improved ? " *" : ""));
             _progress.Line(line);
+            var warning = task.EpochWarning(epoch);
+            if (warning is not null && root) _progress.Warn(warning);
             if (plan is not null && root)
             {
                 plan.Run.Log(line);
+                if (warning is not null) plan.Run.Log("warning: " + warning);
                 var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch, plateau?.Rate, plateau?.Best, plateau?.BadEpochs ?? 0);
                 // Best first: a crash between the two writes then leaves the previous epoch's checkpoint, and resuming
                 // re-runs this epoch (deterministically) and rewrites the same best weights.

@@ -83,6 +83,9 @@ public sealed class AHmlcLoss : ContrastiveObjective
     }
 
     /// <inheritdoc/>
+    public override bool AppliesPairwiseHiConE => options.FeatureMethodsConstraint && options.HiConEForm == HiConEForm.Pairwise;
+
+    /// <inheritdoc/>
     public override Tensor Loss(Tensor z, Tensor labels, Tensor? features = null)
     {
         if (features is null && mask_heads is not null)

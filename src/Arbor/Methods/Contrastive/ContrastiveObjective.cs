@@ -17,6 +17,12 @@ public abstract class ContrastiveObjective : nn.Module, IContrastiveObjective
     /// <inheritdoc/>
     public abstract Tensor Loss(Tensor z, Tensor labels, Tensor? features = null);
 
+    /// <summary>
+    /// Whether the loss applies the HiConE constraint per positive pair (<see cref="HiConEForm.Pairwise"/>), the form that
+    /// can hold a projection collapsed (<see cref="ProjectionCollapse"/>); its warning then names the batch-mean form.
+    /// </summary>
+    public virtual bool AppliesPairwiseHiConE => false;
+
     /// <summary>Checks shapes and returns labels as <c>[N, L]</c> (a 1-D label vector becomes one level).</summary>
     protected static Tensor CheckInputs(Tensor z, Tensor labels)
     {

@@ -73,6 +73,9 @@ public sealed class GHmlcLoss : ContrastiveObjective
     }
 
     /// <inheritdoc/>
+    public override bool AppliesPairwiseHiConE => options.FeatureMethodsConstraint && options.HiConEForm == HiConEForm.Pairwise;
+
+    /// <inheritdoc/>
     public override Tensor Loss(Tensor z, Tensor labels, Tensor? features = null)
     {
         using var scope = NewDisposeScope();

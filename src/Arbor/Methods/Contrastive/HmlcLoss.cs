@@ -32,6 +32,9 @@ public sealed class HmlcLoss : ContrastiveObjective
     };
 
     /// <inheritdoc/>
+    public override bool AppliesPairwiseHiConE => Variant != HmlcVariant.HiMulCon && options.HiConEForm == HiConEForm.Pairwise;
+
+    /// <inheritdoc/>
     public override Tensor Loss(Tensor z, Tensor labels, Tensor? features = null)
     {
         using var scope = NewDisposeScope();
