@@ -40,7 +40,7 @@ public static class ModelCard
         foreach (var level in report.Levels)
             text.Append(inv, $"| {level.Name} | {level.Classes} | {level.Top1:P2} | {level.Top5:P2} |\n");
         text.Append(inv, $"\nFull path {report.FullPath:P2}, consistency {report.Consistency:P2}, mistake severity {report.MistakeSeverity:F3}.\n\n");
-        var warnings = TrainingWarnings(run.LogFile);
+        var warnings = run.LoggedWarnings();
         if (warnings.Count > 0)
         {
             text.Append("## Warnings during training\n\n");
@@ -50,23 +50,6 @@ public static class ModelCard
         text.Append("Use it: `arbor predict --run <this folder> image.jpg` or `arbor eval --run <this folder> [--dataset DATA]`. ")
             .Append("Everything they need is in this folder (config.json, hierarchy.json, model.safetensors).\n");
         RunFolder.WriteGuard(run.ModelCardFile, () => AtomicFile.WriteAllText(run.ModelCardFile, text.ToString()));
-    }
-
-    /// <summary>
-    /// The warnings a run's train.log holds ("2026-… warning: …" lines, the timestamp and prefix removed), each once: a
-    /// resumed run may repeat one. Empty when there is no log. They go into the card because a person who finds the
-    /// folder later (or reads `arbor report`) should not have to dig the log for "this run collapsed".
-    /// </summary>
-    public static IReadOnlyList<string> TrainingWarnings(string logFile)
-    {
-        if (!File.Exists(logFile)) return Array.Empty<string>();
-        const string prefix = "warning: ";
-        return File.ReadLines(logFile)
-            .Select(line => line.IndexOf(' ') is int space and >= 0 ? line[(space + 1)..] : line)
-            .Where(line => line.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(line => line[prefix.Length..])
-            .Distinct()
-            .ToList();
     }
 
     /// <summary>Arbor's version (the library assembly's informational version).</summary>

@@ -116,6 +116,27 @@ public sealed class RunFolder : IDisposable
             System.IO.File.AppendAllText(LogFile, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {line}\n");
         });
 
+    const string WarningPrefix = "warning: ";
+
+    /// <summary>Appends a warning about the run to train.log ("warning: …"); <see cref="LoggedWarnings"/> reads them back.</summary>
+    public void LogWarning(string warning) => Log(WarningPrefix + warning);
+
+    /// <summary>
+    /// The warnings train.log holds (<see cref="LogWarning"/>'s lines, timestamp and prefix removed), each once: a resumed
+    /// run may repeat one. Empty when there is no log. The model card lists them, so a person who finds the folder later
+    /// need not dig the log for "this run collapsed".
+    /// </summary>
+    public IReadOnlyList<string> LoggedWarnings()
+    {
+        if (!System.IO.File.Exists(LogFile)) return Array.Empty<string>();
+        return System.IO.File.ReadLines(LogFile)
+            .Select(line => line.IndexOf(' ') is int space and >= 0 ? line[(space + 1)..] : line)
+            .Where(line => line.StartsWith(WarningPrefix, StringComparison.Ordinal))
+            .Select(line => line[WarningPrefix.Length..])
+            .Distinct()
+            .ToList();
+    }
+
     /// <summary>
     /// Runs a write into the run folder, turning disk-full, read-only and permission failures into one-line errors naming
     /// the file (the files written before stay as they were: every other write is atomic).

@@ -172,7 +172,7 @@ public sealed class Trainer
             if (plan is not null && root)
             {
                 plan.Run.Log(line);
-                if (warning is not null) plan.Run.Log("warning: " + warning);
+                if (warning is not null) plan.Run.LogWarning(warning);
                 var progress = new TrainingProgress(epoch + 1, step, bestScore, bestEpoch, plateau?.Rate, plateau?.Best, plateau?.BadEpochs ?? 0);
                 // Best first: a crash between the two writes then leaves the previous epoch's checkpoint, and resuming
                 // re-runs this epoch (deterministically) and rewrites the same best weights.
