@@ -36,7 +36,7 @@ def record(a):
     entry = {
         "row": a.row, "method": a.method, "options": a.options, "seed": a.seed, "budget": a.budget,
         "train_limit": a.train_limit, "epochs": a.epochs, "probe_epochs": a.probe_epochs, "threads": 1,
-        "seconds": a.seconds, "commit": a.commit, "finished": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": a.seconds, "commit": a.commit, "cpu": cpu(), "finished": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": a.command, "metrics": metrics_of(a.run_dir), "validation": validation_curve(a.run_dir),
     }
     os.makedirs(os.path.dirname(a.entry), exist_ok=True)
@@ -47,6 +47,28 @@ def record(a):
         f.write("\n")
     os.replace(tmp, a.entry)
     attach_masks(a.entry, a.run_dir)
+
+
+# The instruction sets that decide which float kernels torch runs (oneDNN / MKL dispatch on them): a cell reproduces
+# to the digit on the same kind of CPU, not necessarily on one with other vector units, and its time depends on them too.
+KERNEL_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+
+
+def cpu(cpuinfo="/proc/cpuinfo"):
+    """'MODEL (flag, flag)' of this machine, e.g. 'AMD EPYC (avx2)'; 'unknown' where /proc/cpuinfo cannot be read."""
+    model, flags = None, []
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and model is None:
+                    model = value.strip()
+                elif key == "flags" and not flags:
+                    flags = value.split()
+    except OSError:
+        return "unknown"
+    return f"{model or 'unknown'} ({', '.join(f for f in KERNEL_FLAGS if f in flags) or 'no avx2'})"
 
 
 def validation_curve(run_dir):
@@ -79,7 +101,8 @@ def headline(m):
 
 def verify(a):
     with open(a.entry) as f:
-        want = json.load(f)["metrics"]
+        cell = json.load(f)
+    want, here = cell["metrics"], cpu()
     got = metrics_of(a.run_dir)
     names = [f"level {i + 1}" for i in range(len(want["levels"]))] + ["full path", "consistency", "mistake severity"]
     diffs = [(n, w, g) for n, w, g in zip(names, headline(want), headline(got)) if w != g]
@@ -88,6 +111,10 @@ def verify(a):
         return 0
     for n, w, g in diffs:
         print(f"{a.entry}: {n} ledger {w!r}, rerun {g!r} (difference {g - w:+.3g})")
+    recorded = cell.get("cpu", "a CPU not recorded (the cell predates the cpu field)")
+    if recorded != here:
+        print(f"{a.entry}: the cell ran on {recorded}, the rerun on {here}: torch picks its float kernels by instruction "
+              "set, so a rerun is exact only on the same kind of CPU")
     return 1
 
 

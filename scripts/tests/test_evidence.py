@@ -91,6 +91,7 @@ class EvidenceScripts(unittest.TestCase):
         self.assertIn("train -m g-hmlc -d fashion-mnist --train-limit 2000 --epochs 2 --probe-epochs 10 --seed 2 "
                       "--threads 1 --decoding independent --out", e["command"])
         self.assertEqual(e["metrics"]["levels"][1]["top1"], 0.928)
+        self.assertRegex(e["cpu"], r"^.+ \(.+\)$")   # the machine's model and vector units: "AMD EPYC (avx2)"
         self.assertTrue(os.path.isfile(os.path.join(self.ledger, "quick", "g-hmlc", "seed2.masks.json")))
         table = r.stdout
         # hmlc's finest level over seeds: 90, 91, 92 -> 91.00 ± 1.00; g-hmlc's paired differences 0.4, 0.6, 0.8 points:
@@ -171,6 +172,29 @@ class EvidenceScripts(unittest.TestCase):
         differs = self.evidence("--budget", "quick", "--seeds", "0", "--only", "hmlc", "--verify")
         self.assertEqual(differs.returncode, 1)
         self.assertIn("full path ledger", differs.stdout)
+        self.assertNotIn("kind of CPU", differs.stdout)   # same machine: a real difference, nothing to explain it
+        e["cpu"] = "Other CPU (avx2, avx512f)"
+        with open(entry, "w") as f:
+            json.dump(e, f)
+        elsewhere = self.evidence("--budget", "quick", "--seeds", "0", "--only", "hmlc", "--verify")
+        self.assertEqual(elsewhere.returncode, 1)
+        self.assertIn("the cell ran on Other CPU (avx2, avx512f), the rerun on ", elsewhere.stdout)
+
+    def test_the_cpu_is_read_from_cpuinfo_with_the_vector_units_that_choose_kernels(self):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("evidence_table", TABLE)
+        table = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(table)
+        info = os.path.join(self.tmp.name, "cpuinfo")
+        with open(info, "w") as f:
+            f.write("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8481C\n"
+                    "flags\t\t: fpu sse2 avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile\n\n"
+                    "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Platinum 8481C\nflags\t\t: fpu\n")
+        self.assertEqual(table.cpu(info), "Intel(R) Xeon(R) Platinum 8481C (avx2, avx512f, avx512_bf16, amx_bf16)")
+        with open(info, "w") as f:
+            f.write("flags\t\t: fpu sse2\n")
+        self.assertEqual(table.cpu(info), "unknown (no avx2)")
+        self.assertEqual(table.cpu(os.path.join(self.tmp.name, "missing")), "unknown")
 
     def test_sync_rewrites_a_stale_block_and_check_names_it(self):
         self.evidence("--budget", "quick", "--seeds", "0", "--only", "hmlc")
