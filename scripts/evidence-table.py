@@ -183,6 +183,7 @@ def budget_table(budget, rows):
                    f" | {spread([m['full_path'] for m in ms])} | {spread([m['consistency'] for m in ms])}"
                    f" | {spread([m['mistake_severity'] for m in ms], 1, 3)}"
                    f" | {spread([e['seconds'] / 60 for e in runs.values()], 1, 0)} |")
+    out += machines(rows)
     out += masks_table(rows)
     out += validation_table(rows)
     if "hmlc" not in rows or len(rows) < 2:
@@ -205,6 +206,22 @@ def budget_table(budget, rows):
         out.append(f"| {row} | {len(shared)} | {sign(leaf)} | {interval(leaf)} | {above(leaf)} | {sign(full)} | "
                    f"{interval(full)} | {above(full)} |")
     return out
+
+
+def machines(rows):
+    """Which cells ran on which kind of CPU (their entries' cpu): a rerun reproduces a cell to the digit only on the same
+    kind, and the minutes depend on it too."""
+    by_cpu = {}
+    for row, runs in rows.items():
+        for seed, e in runs.items():
+            by_cpu.setdefault(e.get("cpu"), {}).setdefault(row, []).append(seed)
+    def cells(seeds_by_row):
+        return "; ".join(f"{row} seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, sorted(seeds)))}"
+                         for row, seeds in seeds_by_row.items())
+    lines = [f"- {cpu or 'not recorded (cells from before the ledger kept the CPU)'}: {cells(seeds_by_row)}"
+             for cpu, seeds_by_row in sorted(by_cpu.items(), key=lambda kv: kv[0] or "")]
+    return ["", "Where the cells ran (a rerun reproduces a cell to the digit on the same kind of CPU; "
+            "`evidence.sh --verify` names both when they differ):", ""] + lines
 
 
 def validation_table(rows):

@@ -99,6 +99,7 @@ class EvidenceScripts(unittest.TestCase):
         self.assertIn("| hmlc | 3 | 99.00 ± 0.00 | 91.00 ± 1.00 |", table)
         self.assertIn("| g-hmlc | 3 | +0.60 ± 0.20 | [+0.10, +1.10] | 3 of 3 | +0.60 ± 0.20 | [+0.10, +1.10] | 3 of 3 |", table)
         self.assertIn("| supcon | 3 | -1.00 ± 0.00 | [-1.00, -1.00] | 0 of 3 |", table)
+        self.assertRegex(table, r"\n- .+ \(.*\): supcon seeds 0, 1, 2; hmlc seeds 0, 1, 2; g-hmlc seeds 0, 1, 2\n")
         self.assertIn("| g-hmlc | 3 | hard | 41.0 ± 1.0 | 87.0 ± 1.0 | 0.0 ± 0.0 | 0.00 ± 0.00 |", table)
         self.assertEqual(e["validation"], {"level": "item", "top1": [0.85, 0.9]})
         self.assertIn("| row | seeds | epoch 1 | epoch 2 | last 1 epochs |", table)
