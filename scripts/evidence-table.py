@@ -102,7 +102,7 @@ def headline(m):
 def verify(a):
     with open(a.entry) as f:
         cell = json.load(f)
-    want, here = cell["metrics"], cpu()
+    want = cell["metrics"]
     got = metrics_of(a.run_dir)
     names = [f"level {i + 1}" for i in range(len(want["levels"]))] + ["full path", "consistency", "mistake severity"]
     diffs = [(n, w, g) for n, w, g in zip(names, headline(want), headline(got)) if w != g]
@@ -112,6 +112,7 @@ def verify(a):
     for n, w, g in diffs:
         print(f"{a.entry}: {n} ledger {w!r}, rerun {g!r} (difference {g - w:+.3g})")
     recorded = cell.get("cpu", "a CPU not recorded (the cell predates the cpu field)")
+    here = cpu()   # read only to explain a difference
     if recorded != here:
         print(f"{a.entry}: the cell ran on {recorded}, the rerun on {here}: torch picks its float kernels by instruction "
               "set, so a rerun is exact only on the same kind of CPU")
